@@ -1,0 +1,1 @@
+"""The course's grading tools: release, sample submissions and the grading pipeline around nbgrader."""

@@ -1,0 +1,29 @@
+"""nbgrader settings for the course; `make grade` loads this file and then points nbgrader at OUT.
+
+Paths are relative to the repository root, where `make lab` and `make release` run.
+"""
+
+c = get_config()  # noqa: F821 — provided by traitlets when nbgrader loads this file
+
+c.CourseDirectory.course_id = "training-deep-neural-networks"
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "notebooks"
+# The gradebook of `make release` and of the formgrader in `make lab` lives in an ignored folder.
+c.CourseDirectory.db_url = "sqlite:///.course/gradebook.db"
+
+# Quick-mode cells finish in seconds; a cell that runs two minutes is stuck and is interrupted.
+c.Execute.timeout = 120
+# A flood of output is cut, not stored in the gradebook and the feedback.
+c.LimitOutput.max_lines = 500
+c.LimitOutput.max_traceback = 100
+
+# Locked cells edited by a student are restored from the gradebook; deleted test cells are re-added.
+c.OverwriteCells.add_missing_cells = True
+
+# nbgrader scores 0 for a graded cell with *any* stderr output. TensorFlow's C++ log lines
+# (absl format: "E0000 00:00:... file.cc:NN] ...") and Python warnings are not failures.
+c.IgnorePattern.enabled = True
+c.IgnorePattern.pattern = (
+    r"(?m)^([IWEF]\d{4} \d\d:\d\d:\d\d|WARNING: All log messages before absl"
+    r"|\S*\.py:\d+: \w*Warning: |WARNING:absl:)"
+)

@@ -1,0 +1,67 @@
+"""The committed notebooks: student versions equal a fresh release and carry no outputs."""
+
+import json
+import re
+
+import nbformat
+import pytest
+
+from autograder import course, release
+
+ASSIGNMENTS = course.assignments()
+COMMITTED = sorted(course.SOLUTIONS.glob("*/*.ipynb")) + sorted(course.NOTEBOOKS.glob("*/*.ipynb")) + sorted(
+    course.SAMPLES.glob("*/*/*.ipynb"))
+
+
+def test_every_solution_has_a_student_version():
+    """Is there a notebooks/<a>/<a>.ipynb for every solutions/<a>/<a>.ipynb, and nothing else?"""
+    released = sorted(p.name for p in course.NOTEBOOKS.iterdir() if p.is_dir())
+    assert released == ASSIGNMENTS
+
+
+@pytest.mark.parametrize("path", COMMITTED, ids=lambda p: str(p.relative_to(course.REPO)))
+def test_committed_notebook_has_no_outputs(path):
+    """Does the committed notebook carry no outputs and no execution counts?"""
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [], f"{path.name}: cell {cell.get('id')} has outputs"
+            assert cell.execution_count is None, f"{path.name}: cell {cell.get('id')} has an execution count"
+
+
+def test_student_versions_equal_a_fresh_release(tmp_path):
+    """Would `make release` leave notebooks/ unchanged?"""
+    release.release(ASSIGNMENTS, tmp_path)
+    for assignment in ASSIGNMENTS:
+        fresh = json.loads((tmp_path / assignment / f"{assignment}.ipynb").read_text())
+        committed = json.loads((course.NOTEBOOKS / assignment / f"{assignment}.ipynb").read_text())
+        assert committed == fresh, f"notebooks/{assignment} is stale: run `make release`"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_source_notebook_is_well_formed(assignment):
+    """Does every answer cell have a solution region, and every test cell points and a visible check?"""
+    nb = nbformat.read(course.SOLUTIONS / assignment / f"{assignment}.ipynb", as_version=4)
+    grade_ids = []
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader")
+        if not meta:
+            continue
+        grade_ids.append(meta["grade_id"])
+        if meta.get("solution"):
+            assert "### BEGIN SOLUTION" in cell.source and "### END SOLUTION" in cell.source, meta["grade_id"]
+        if meta.get("grade"):
+            assert meta["points"] > 0, meta["grade_id"]
+            visible = re.split(r"### BEGIN HIDDEN TESTS", cell.source)[0]
+            assert "assert" in visible or "checks." in visible, f"{meta['grade_id']} has no visible check"
+    assert len(grade_ids) == len(set(grade_ids)), "grade ids must be unique"
+    nbformat.validate(nb)
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_student_version_hides_solutions_and_hidden_tests(assignment):
+    """Does the release contain neither reference answers nor hidden tests?"""
+    text = (course.NOTEBOOKS / assignment / f"{assignment}.ipynb").read_text()
+    for marker in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "rng_hidden"):
+        assert marker not in text
+    assert "raise NotImplementedError()" in text
