@@ -1,6 +1,6 @@
 """The instructor's whole grading pipeline on a folder of submissions (`make grade`).
 
-    python -m autograder.grade [--submissions DIR] [--out DIR] [--workers N]
+    python -m autograder.grade [--submissions DIR] [--out DIR] [--workers N] [--assignments A ...]
 
 DIR follows nbgrader's layout, DIR/<student>/<assignment>/<assignment>.ipynb. Into OUT go a course
 folder for nbgrader (source, release, submitted, autograded, feedback, gradebook.db), grades.csv in
@@ -14,26 +14,31 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 
-from autograder import course
+from autograder import course, normalize
 
 
-def find_submissions(submissions: Path) -> dict[str, list[str]]:
+def find_submissions(submissions: Path, only: list[str] | None = None) -> dict[str, list[str]]:
     """{assignment: [students]} found in ``submissions``; explain what does not fit the layout."""
     if not submissions.is_dir():
         raise course.GradingError(f"submissions folder {submissions} does not exist")
     known = set(course.assignments())
+    if only:
+        unknown = sorted(set(only) - known)
+        if unknown:
+            raise course.GradingError(f"no such assignment in solutions/: {', '.join(unknown)}")
+        known = set(only)
     found: dict[str, list[str]] = {}
     for student_dir in sorted(p for p in submissions.iterdir() if p.is_dir()):
         for assignment_dir in sorted(p for p in student_dir.iterdir() if p.is_dir()):
             assignment = assignment_dir.name
+            if only and assignment not in only:
+                continue
             if assignment not in known:
                 print(f"skipped {assignment_dir}: no assignment {assignment!r} in solutions/", file=sys.stderr)
                 continue
-            if not (assignment_dir / f"{assignment}.ipynb").is_file():
-                print(f"note: {assignment_dir} has no {assignment}.ipynb; it will be graded as missing",
-                      file=sys.stderr)
             found.setdefault(assignment, []).append(student_dir.name)
     if not found:
         raise course.GradingError(
@@ -42,8 +47,8 @@ def find_submissions(submissions: Path) -> dict[str, list[str]]:
     return found
 
 
-def prepare_course(out: Path, submissions: Path, found: dict[str, list[str]]) -> None:
-    """Copy the sources and the submissions into the course folder OUT."""
+def prepare_course(out: Path, found: dict[str, list[str]]) -> None:
+    """Copy the sources into the course folder OUT and release them (this fills the gradebook)."""
     out.mkdir(parents=True, exist_ok=True)
     course.write_course_config(out)
     source = out / "source"
@@ -52,21 +57,45 @@ def prepare_course(out: Path, submissions: Path, found: dict[str, list[str]]) ->
     for assignment in found:
         shutil.copytree(course.SOLUTIONS / assignment, source / assignment,
                         ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
-        for student in found[assignment]:
+        course.run_nbgrader(["generate_assignment", assignment, "--force"], out, out / "logs" / f"{assignment}.log")
+
+
+def collect(out: Path, submissions: Path, found: dict[str, list[str]]) -> list[str]:
+    """Put each submission, rebuilt on the release (normalize.py), into OUT/submitted; return problems.
+
+    A notebook that cannot be read is graded as the blank release, so the student appears with 0
+    points and the reason, and the batch goes on. The original files are kept in OUT/originals."""
+    problems = []
+    for assignment, students in found.items():
+        release = nbformat.read(out / "release" / assignment / f"{assignment}.ipynb", as_version=4)
+        for student in students:
+            original = submissions / student / assignment
+            kept = out / "originals" / student / assignment
+            if kept.exists():
+                shutil.rmtree(kept)
+            shutil.copytree(original, kept, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
             target = out / "submitted" / student / assignment
             if target.exists():
                 shutil.rmtree(target)
-            shutil.copytree(submissions / student / assignment, target,
-                            ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+            target.mkdir(parents=True)
+            try:
+                submitted = normalize.read_submission(original / f"{assignment}.ipynb")
+                rebuilt, repair = normalize.normalize(submitted, release)
+                if repair.missing:
+                    problems.append(f"{student}/{assignment}: no answer found for {', '.join(repair.missing)}")
+            except normalize.SubmissionError as error:
+                rebuilt = release
+                problems.append(f"{student}/{assignment}: graded as blank: {error}")
+            nbformat.write(rebuilt, target / f"{assignment}.ipynb")
+    return problems
 
 
-def grade(submissions: Path, out: Path, workers: int = 2) -> None:
+def grade(submissions: Path, out: Path, workers: int = 2, only: list[str] | None = None) -> None:
     out = out.resolve()
-    found = find_submissions(submissions)
-    prepare_course(out, submissions, found)
+    found = find_submissions(submissions, only)
     logs = out / "logs"
-    for assignment in found:
-        course.run_nbgrader(["generate_assignment", assignment, "--force"], out, logs / f"{assignment}.log")
+    prepare_course(out, found)
+    problems = collect(out, submissions, found)
 
     def autograde(job: tuple[str, str]) -> None:
         assignment, student = job
@@ -80,6 +109,9 @@ def grade(submissions: Path, out: Path, workers: int = 2) -> None:
         course.run_nbgrader(["generate_feedback", assignment, "--force"], out, logs / f"{assignment}.log")
     course.run_nbgrader(["export", "--to", str(out / "grades.csv")], out, logs / "export.log")
     print_table(out, found)
+    (out / "problems.txt").write_text("".join(f"{p}\n" for p in problems))
+    for problem in problems:
+        print(f"problem: {problem}")
 
 
 def print_table(out: Path, found: dict[str, list[str]]) -> None:
@@ -107,9 +139,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--submissions", type=Path, default=course.SAMPLES)
     parser.add_argument("--out", type=Path, default=course.REPO / "build" / "grade")
     parser.add_argument("--workers", type=int, default=2, help="notebooks graded at once")
+    parser.add_argument("--assignments", nargs="+", help="grade only these assignments")
     args = parser.parse_args(argv)
     try:
-        grade(args.submissions, args.out, args.workers)
+        grade(args.submissions, args.out, args.workers, args.assignments)
     except course.GradingError as error:
         print(f"grading failed: {error}", file=sys.stderr)
         return 1

@@ -18,10 +18,11 @@ def check_close(actual, expected, what, *, rtol=1e-6, atol=1e-6, hint=""):
     if not np.all(np.isfinite(actual)):
         raise AssertionError(f"{what} contains inf or NaN: {actual}. {hint}".strip())
     if not np.allclose(actual, expected, rtol=rtol, atol=atol):
-        worst = np.unravel_index(np.argmax(np.abs(actual - expected)), actual.shape) if actual.ndim else ()
+        worst = tuple(int(i) for i in np.unravel_index(np.argmax(np.abs(actual - expected)), actual.shape))
+        where = f" at index {worst}" if worst else ""
         raise AssertionError(
-            f"{what} is off: at index {worst} got {actual[worst]!r}, expected {expected[worst]!r}. {hint}"
-        .strip())
+            f"{what} is off{where}: got {float(actual[worst]):.8g}, expected {float(expected[worst]):.8g}. {hint}"
+            .strip())
 
 
 def check_equal(actual, expected, what, *, hint=""):
