@@ -27,3 +27,15 @@ c.IgnorePattern.pattern = (
     r"(?m)^([IWEF]\d{4} \d\d:\d\d:\d\d|WARNING: All log messages before absl"
     r"|\S*\.py:\d+: \w*Warning: |WARNING:absl:)"
 )
+
+# A kernel that dies costs only the cell it was running: autograder/execute.py restarts it and replays.
+c.Autograde.autograde_preprocessors = [
+    "autograder.execute.ResilientExecute",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+c.ResilientExecute.max_restarts = 3

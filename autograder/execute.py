@@ -1,0 +1,73 @@
+"""nbgrader's Execute, made to survive a kernel that dies, so that a crash costs only the cell it hit.
+
+Stock nbgrader drops the whole submission when the kernel dies (``os._exit``, a segfault, an
+out-of-memory or CPU-time kill). Here the cell that was running gets an error output (so its test,
+if it is one, scores 0), a fresh kernel is started, the cells that had run are replayed quietly to
+rebuild the state, and execution goes on with the next cell. After ``max_restarts`` deaths the
+remaining cells are marked as not run.
+"""
+
+from jupyter_core.utils import run_sync
+from nbclient.exceptions import DeadKernelError
+from nbformat.notebooknode import NotebookNode
+from nbgrader.preprocessors import Execute
+from traitlets import Integer
+
+KERNEL_DIED = ("The kernel died while this cell ran (a crash, or the memory or CPU-time limit). The grader"
+               " restarted it, re-ran the cells above and went on.")
+NOT_RUN = "Not run: the kernel died too often in the cells above."
+
+
+def error_output(ename: str, evalue: str) -> NotebookNode:
+    return NotebookNode(output_type="error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
+
+
+class ResilientExecute(Execute):
+    max_restarts = Integer(3, help="kernel deaths survived per notebook").tag(config=True)
+
+    def preprocess(self, nb, resources=None, km=None):
+        from nbclient import NotebookClient
+
+        NotebookClient.__init__(self, nb, km)
+        self.reset_execution_trackers()
+        self._check_assign_resources(resources)
+        ran: list[str] = []
+        restarts = 0
+        with self.setup_kernel():
+            info_msg = self.wait_for_reply(self.kc.kernel_info())
+            self.nb.metadata["language_info"] = info_msg["content"]["language_info"]
+            for index, cell in enumerate(self.nb.cells):
+                if restarts > self.max_restarts:
+                    if cell.cell_type == "code":
+                        cell.outputs = [error_output("NotRun", NOT_RUN)]
+                    continue
+                try:
+                    self.preprocess_cell(cell, resources, index)
+                except DeadKernelError:
+                    cell.outputs.append(error_output("DeadKernelError", KERNEL_DIED))
+                    restarts += 1
+                    while restarts <= self.max_restarts and not self._restart_and_replay(ran):
+                        restarts += 1
+                    continue
+                if cell.cell_type == "code":
+                    ran.append(cell.source)
+        self.set_widgets_metadata()
+        return self.nb, self.resources
+
+    def _restart_and_replay(self, sources: list[str]) -> bool:
+        """Start a fresh kernel and re-run ``sources`` without keeping outputs; False if it died again."""
+        self.log.warning("Kernel died; restarting it and replaying %d cells", len(sources))
+        try:
+            self.kc.stop_channels()
+        except Exception:  # the channels of a dead kernel may already be closed
+            pass
+        run_sync(self.km.restart_kernel)(now=True)
+        run_sync(self.async_start_new_kernel_client)()
+        try:
+            for source in sources:
+                run_sync(self.kc.execute_interactive)(source, store_history=False, timeout=self.timeout,
+                                                      output_hook=lambda message: None)
+        except Exception as error:  # the replay died or hung: count it as one more death
+            self.log.warning("Replay failed: %s", error)
+            return False
+        return True

@@ -1,0 +1,90 @@
+"""Run each student's kernel inside bubblewrap, with limits, so that student code cannot reach the course.
+
+The kernel sees the file system read-only, with the repository (solutions, samples, the grading
+code) and the grading folder hidden, except the Python environment, `course_helpers/` and one
+writable scratch folder: the submission's autograded folder. It has no network, its own process
+and IPC namespaces, a private /tmp, and runs as `nobody` under limits on address space, CPU time,
+processes and open files. It talks to nbgrader over IPC sockets in a per-submission runtime folder.
+"""
+
+import json
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from autograder import course
+
+KERNEL_NAME = "course-sandbox"
+NOBODY = 65534
+
+
+@dataclass(frozen=True)
+class Limits:
+    address_space_bytes: int = 4_000_000_000  # CPU TensorFlow imports and trains in 3 GB; a 4 GB hog fails
+    cpu_seconds: int = 900
+    processes: int = 64
+    open_files: int = 1024
+
+
+def unavailable_reason() -> str | None:
+    """None when bubblewrap runs here; otherwise why not, in words for the instructor."""
+    if shutil.which("bwrap") is None:
+        return "bubblewrap (bwrap) is not installed: `apt-get install bubblewrap`, or run `make sandbox`"
+    probe = subprocess.run(["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--unshare-net",
+                            "--unshare-pid", "--die-with-parent", "true"], capture_output=True, text=True, check=False)
+    if probe.returncode != 0:
+        return f"bubblewrap cannot create a sandbox here: {probe.stderr.strip() or probe.returncode}"
+    return None
+
+
+def kernel_argv(scratch: Path, runtime: Path, hidden: list[Path], limits: Limits) -> list[str]:
+    """The command that starts an IPython kernel in the sandbox ({connection_file} filled in by Jupyter)."""
+    prefix = Path(sys.prefix).resolve()
+    exposed = [prefix, course.REPO / "course_helpers"]
+    argv = ["prlimit", f"--as={limits.address_space_bytes}", f"--cpu={limits.cpu_seconds}",
+            f"--nproc={limits.processes}", f"--nofile={limits.open_files}", "--",
+            "bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--tmpfs", "/dev/shm", "--proc", "/proc",
+            "--tmpfs", "/tmp"]
+    for path in hidden:
+        argv += ["--tmpfs", str(path)]
+    for path in exposed:
+        argv += ["--ro-bind", str(path), str(path)]
+    argv += ["--bind", str(runtime), str(runtime), "--bind", str(scratch), str(scratch), "--chdir", str(scratch),
+             "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent",
+             "--new-session", "--setenv", "HOME", "/tmp", "--setenv", "IPYTHONDIR", "/tmp/ipython",
+             "--setenv", "MPLCONFIGDIR", "/tmp/matplotlib", "--setenv", "KERAS_HOME", "/tmp/keras"]
+    # As root inside: open the scratch folder and a copy of the connection file to `nobody`, then
+    # drop to `nobody` (so the process limit applies) and keep sh as the kernel's parent.
+    # bwrap creates the folders leading to a bind inside a hidden path with mode 0700: open them for traversal.
+    leading = sorted({str(parent) for path in (scratch, runtime) for parent in path.parents
+                      if any(parent == h or h in parent.parents for h in hidden)})
+    opened = " ".join(f'"{p}"' for p in leading)
+    script = (f'chmod 1777 /tmp /dev/shm && chmod a+x {opened} 2>/dev/null; chmod 0777 "{scratch}"'
+              f' && cp "$0" /tmp/kernel.json && chown {NOBODY}:{NOBODY} /tmp/kernel.json'
+              f' && setpriv --reuid={NOBODY} --regid={NOBODY} --clear-groups --'
+              f' "{sys.executable}" -m ipykernel_launcher -f /tmp/kernel.json; true')
+    return [*argv, "--", "sh", "-c", script, "{connection_file}"]
+
+
+def install_kernelspec(jupyter_path: Path, argv: list[str]) -> None:
+    """Write the sandbox kernelspec where Jupyter finds it through JUPYTER_PATH=jupyter_path."""
+    spec = jupyter_path / "kernels" / KERNEL_NAME
+    spec.mkdir(parents=True, exist_ok=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": argv, "display_name": "Python 3 (course sandbox)", "language": "python",
+        "metadata": {"debugger": False},
+    }, indent=1))
+
+
+def prepare(job_dir: Path, scratch: Path, hidden: list[Path], limits: Limits = Limits()) -> tuple[dict, list]:
+    """Kernelspec and runtime folder for one submission; returns (environment, nbgrader arguments)."""
+    runtime = job_dir / "runtime"
+    runtime.mkdir(parents=True, exist_ok=True)
+    runtime.chmod(0o777)
+    install_kernelspec(job_dir / "jupyter", kernel_argv(scratch, runtime, hidden, limits))
+    env = {"JUPYTER_PATH": str(job_dir / "jupyter"), "JUPYTER_RUNTIME_DIR": str(runtime)}
+    args = [f"--Execute.kernel_name={KERNEL_NAME}", "--KernelManager.transport=ipc",
+            f"--KernelManager.connection_file={runtime / 'kernel.json'}"]
+    return env, args
