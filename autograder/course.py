@@ -34,10 +34,11 @@ def nbgrader_env() -> dict[str, str]:
     return env
 
 
-def run_nbgrader(args: list[str], cwd: Path, log: Path | None = None) -> str:
+def run_nbgrader(args: list[str], cwd: Path, log: Path | None = None, extra_env: dict | None = None) -> str:
     """Run `nbgrader ARGS` in course folder ``cwd``; return its log, raise GradingError if it fails."""
     command = [str(Path(sys.executable).parent / "nbgrader"), *args]
-    result = subprocess.run(command, cwd=cwd, env=nbgrader_env(), capture_output=True, text=True)
+    env = {**nbgrader_env(), **(extra_env or {})}
+    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False)
     output = result.stdout + result.stderr
     if log is not None:
         log.parent.mkdir(parents=True, exist_ok=True)

@@ -3,8 +3,9 @@
 The kernel sees the file system read-only, with the repository (solutions, samples, the grading
 code) and the grading folder hidden, except the Python environment, `course_helpers/` and one
 writable scratch folder: the submission's autograded folder. It has no network, its own process
-and IPC namespaces, a private /tmp, and runs as `nobody` under limits on address space, CPU time,
-processes and open files. It talks to nbgrader over IPC sockets in a per-submission runtime folder.
+and IPC namespaces and a private /tmp. It runs as an unprivileged user of its own (one per worker)
+under limits on address space, CPU time, processes and open files, and talks to nbgrader over IPC
+sockets in a per-submission runtime folder.
 """
 
 import json
@@ -17,14 +18,14 @@ from pathlib import Path
 from autograder import course
 
 KERNEL_NAME = "course-sandbox"
-NOBODY = 65534
+FIRST_UID = 61000  # kernels graded at the same time run as different users, so limits are per kernel
 
 
 @dataclass(frozen=True)
 class Limits:
     address_space_bytes: int = 4_000_000_000  # CPU TensorFlow imports and trains in 3 GB; a 4 GB hog fails
     cpu_seconds: int = 900
-    processes: int = 64
+    processes: int = 512  # threads count too
     open_files: int = 1024
 
 
@@ -39,7 +40,7 @@ def unavailable_reason() -> str | None:
     return None
 
 
-def kernel_argv(scratch: Path, runtime: Path, hidden: list[Path], limits: Limits) -> list[str]:
+def kernel_argv(scratch: Path, runtime: Path, hidden: list[Path], limits: Limits, uid: int) -> list[str]:
     """The command that starts an IPython kernel in the sandbox ({connection_file} filled in by Jupyter)."""
     prefix = Path(sys.prefix).resolve()
     exposed = [prefix, course.REPO / "course_helpers"]
@@ -55,15 +56,15 @@ def kernel_argv(scratch: Path, runtime: Path, hidden: list[Path], limits: Limits
              "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent",
              "--new-session", "--setenv", "HOME", "/tmp", "--setenv", "IPYTHONDIR", "/tmp/ipython",
              "--setenv", "MPLCONFIGDIR", "/tmp/matplotlib", "--setenv", "KERAS_HOME", "/tmp/keras"]
-    # As root inside: open the scratch folder and a copy of the connection file to `nobody`, then
-    # drop to `nobody` (so the process limit applies) and keep sh as the kernel's parent.
+    # As root inside: open the scratch folder and a copy of the connection file to `uid`, then drop
+    # to `uid` (an unprivileged user, so the process limit applies) and keep sh as the kernel's parent.
     # bwrap creates the folders leading to a bind inside a hidden path with mode 0700: open them for traversal.
     leading = sorted({str(parent) for path in (scratch, runtime) for parent in path.parents
                       if any(parent == h or h in parent.parents for h in hidden)})
     opened = " ".join(f'"{p}"' for p in leading)
     script = (f'chmod 1777 /tmp /dev/shm && chmod a+x {opened} 2>/dev/null; chmod 0777 "{scratch}"'
-              f' && cp "$0" /tmp/kernel.json && chown {NOBODY}:{NOBODY} /tmp/kernel.json'
-              f' && setpriv --reuid={NOBODY} --regid={NOBODY} --clear-groups --'
+              f' && cp "$0" /tmp/kernel.json && chown {uid}:{uid} /tmp/kernel.json'
+              f' && setpriv --reuid={uid} --regid={uid} --clear-groups --'
               f' "{sys.executable}" -m ipykernel_launcher -f /tmp/kernel.json; true')
     return [*argv, "--", "sh", "-c", script, "{connection_file}"]
 
@@ -78,12 +79,14 @@ def install_kernelspec(jupyter_path: Path, argv: list[str]) -> None:
     }, indent=1))
 
 
-def prepare(job_dir: Path, scratch: Path, hidden: list[Path], limits: Limits = Limits()) -> tuple[dict, list]:
-    """Kernelspec and runtime folder for one submission; returns (environment, nbgrader arguments)."""
+def prepare(job_dir: Path, scratch: Path, hidden: list[Path], slot: int = 0,
+            limits: Limits = Limits()) -> tuple[dict, list]:
+    """Kernelspec and runtime folder for one submission graded in worker ``slot``; returns
+    (environment, nbgrader arguments)."""
     runtime = job_dir / "runtime"
     runtime.mkdir(parents=True, exist_ok=True)
     runtime.chmod(0o777)
-    install_kernelspec(job_dir / "jupyter", kernel_argv(scratch, runtime, hidden, limits))
+    install_kernelspec(job_dir / "jupyter", kernel_argv(scratch, runtime, hidden, limits, FIRST_UID + slot))
     env = {"JUPYTER_PATH": str(job_dir / "jupyter"), "JUPYTER_RUNTIME_DIR": str(runtime)}
     args = [f"--Execute.kernel_name={KERNEL_NAME}", "--KernelManager.transport=ipc",
             f"--KernelManager.connection_file={runtime / 'kernel.json'}"]
