@@ -7,8 +7,10 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 SUBMISSIONS ?= autograder/samples
 OUT ?= build/grade
+# on: student code runs in bubblewrap (installed by `make sandbox`); off: only for code you trust
+SANDBOX ?= on
 
-.PHONY: lab grade release samples test lint benchmark clean
+.PHONY: lab grade release samples sandbox test lint benchmark clean
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else \
@@ -21,9 +23,16 @@ $(VENV)/.installed: pyproject.toml
 lab: $(VENV)/.installed
 	jupyter lab --ServerApp.root_dir=$(CURDIR) --LabApp.default_url=/lab/tree/notebooks
 
-## make grade [SUBMISSIONS=DIR] [OUT=DIR]: release, autograde, feedback, grades.csv, a table
-grade: $(VENV)/.installed
-	$(PY) -m autograder.grade --submissions $(SUBMISSIONS) --out $(OUT)
+## make sandbox: install bubblewrap, which isolates student code while it is graded (Debian/Ubuntu, as root)
+sandbox:
+	@command -v bwrap >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+		&& apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null; } \
+		|| echo "bubblewrap is not installed and could not be installed here: install it (apt-get install bubblewrap)" \
+		        "or grade without isolation with SANDBOX=off"
+
+## make grade [SUBMISSIONS=DIR] [OUT=DIR] [SANDBOX=on|off]: release, autograde, feedback, exports, a table
+grade: $(VENV)/.installed sandbox
+	$(PY) -m autograder.grade --submissions $(SUBMISSIONS) --out $(OUT) --sandbox $(SANDBOX)
 
 ## make release: regenerate notebooks/ from solutions/
 release: $(VENV)/.installed
@@ -34,7 +43,7 @@ samples: $(VENV)/.installed
 	$(PY) -m autograder.samples
 
 ## make test: the whole test suite (what CI runs)
-test: $(VENV)/.installed
+test: $(VENV)/.installed sandbox
 	$(PY) -m pytest
 
 lint: $(VENV)/.installed

@@ -11,8 +11,8 @@ c.CourseDirectory.release_directory = "notebooks"
 # The gradebook of `make release` and of the formgrader in `make lab` lives in an ignored folder.
 c.CourseDirectory.db_url = "sqlite:///.course/gradebook.db"
 
-# Quick-mode cells finish in seconds; a cell that runs two minutes is stuck and is interrupted.
-c.Execute.timeout = 120
+# Quick-mode cells finish in seconds; a cell that runs a minute is stuck and is interrupted.
+c.Execute.timeout = 60
 # A flood of output is cut, not stored in the gradebook and the feedback.
 c.LimitOutput.max_lines = 500
 c.LimitOutput.max_traceback = 100

@@ -34,6 +34,8 @@ class Sample:
     replace: list[dict] = field(default_factory=list)  # {cell, old, new}: edits of answer cells
     zero: list[str] = field(default_factory=list)  # tests this sample must fail; it passes the others
     expected: float = 0.0  # the total that follows from `zero`, written down for the reader
+    transform: list[str] = field(default_factory=list)  # what an editor or a student did to the file
+    files: dict[str, str] = field(default_factory=dict)  # extra files handed in beside the notebook
 
     def expected_scores(self, points: dict[str, float]) -> dict[str, float]:
         unknown = set(self.zero) - set(points)
@@ -47,19 +49,20 @@ class Sample:
 
 
 def load_specs(assignment: str) -> list[Sample]:
-    path = course.SAMPLE_SPECS / f"{assignment}.toml"
-    specs = tomllib.loads(path.read_text())
+    """The samples of one assignment: <assignment>.toml and any <assignment>-<topic>.toml."""
     samples = []
-    for student, spec in specs.items():
-        if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", student):
-            raise ValueError(f"{path.name}: student id {student!r} must be lower-case letters, digits and -")
-        samples.append(Sample(student=student, assignment=assignment, **spec))
+    for path in sorted(course.SAMPLE_SPECS.glob(f"{assignment}*.toml")):
+        for student, spec in tomllib.loads(path.read_text()).items():
+            if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", student):
+                raise ValueError(f"{path.name}: student id {student!r} must be lower-case letters, digits and -")
+            if any(s.student == student for s in samples):
+                raise ValueError(f"{path.name}: student {student!r} is defined twice for {assignment}")
+            samples.append(Sample(student=student, assignment=assignment, **spec))
     return samples
 
 
 def all_samples() -> list[Sample]:
-    return [s for a in course.assignments() if (course.SAMPLE_SPECS / f"{a}.toml").exists()
-            for s in load_specs(a)]
+    return [s for a in course.assignments() for s in load_specs(a)]
 
 
 def test_points(assignment: str) -> dict[str, float]:
@@ -109,6 +112,33 @@ def build(sample: Sample) -> nbformat.NotebookNode:
     return nb
 
 
+def is_test(cell) -> bool:
+    return bool(cell.get("metadata", {}).get("nbgrader", {}).get("grade"))
+
+
+def colab_save(nb):
+    """As Colab saves a notebook: nbgrader metadata and cell ids gone, its own metadata instead."""
+    nb.metadata = {"colab": {"provenance": []}, "kernelspec": {"name": "python3", "display_name": "Python 3"},
+                   "language_info": {"name": "python"}}
+    for index, cell in enumerate(nb.cells):
+        cell.pop("id", None)
+        cell.metadata = {"id": f"colab{index:04d}"}
+    return nb
+
+
+TRANSFORMS = {
+    "colab-save": colab_save,
+    "reverse-cells": lambda nb: nb.update(cells=nb.cells[::-1]) or nb,
+    "duplicate-cells": lambda nb: nb.update(cells=[c for cell in nb.cells for c in (cell, cell)]) or nb,
+    "change-kernelspec": lambda nb: nb.metadata.update(
+        kernelspec={"name": "conda-env-dl-py", "display_name": "Python [conda env:dl]", "language": "python"},
+        vscode={"interpreter": {"hash": "0" * 64}}) or nb,
+    "empty-tests": lambda nb: [c.update(source="pass") for c in nb.cells if is_test(c)] and nb,
+    "delete-tests": lambda nb: nb.update(cells=[c for c in nb.cells if not is_test(c)]) or nb,
+}
+FILE_TRANSFORMS = {"not-a-notebook", "no-notebook"}
+
+
 def sample_path(root: Path, sample: Sample) -> Path:
     return root / sample.student / sample.assignment / f"{sample.assignment}.ipynb"
 
@@ -117,20 +147,49 @@ def render(nb: nbformat.NotebookNode) -> str:
     return json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
 
+def sample_files(sample: Sample) -> dict[str, str]:
+    """The files of a sample submission: relative path -> text."""
+    unknown = set(sample.transform) - set(TRANSFORMS) - FILE_TRANSFORMS
+    if unknown:
+        raise ValueError(f"{sample.student}: unknown transforms {sorted(unknown)}")
+    nb = build(sample)
+    for name in sample.transform:
+        if name in TRANSFORMS:
+            nb = TRANSFORMS[name](nb)
+    files = dict(sample.files)
+    notebook = f"{sample.assignment}.ipynb"
+    if "not-a-notebook" in sample.transform:
+        files[notebook] = render(nb)[: len(render(nb)) // 2]
+    elif "no-notebook" not in sample.transform:
+        files[notebook] = render(nb)
+    return files
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only compare with the committed samples")
     args = parser.parse_args(argv)
     stale = []
+    expected_paths = set()
     for sample in all_samples():
-        path = sample_path(course.SAMPLES, sample)
-        text = render(build(sample))
+        folder = course.SAMPLES / sample.student / sample.assignment
+        for name, text in sample_files(sample).items():
+            path = folder / name
+            expected_paths.add(path)
+            if args.check:
+                if not path.exists() or path.read_text() != text:
+                    stale.append(str(path.relative_to(course.REPO)))
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(text)
+    for path in sorted(p for p in course.SAMPLES.rglob("*") if p.is_file() and p not in expected_paths):
         if args.check:
-            if not path.exists() or path.read_text() != text:
-                stale.append(str(path.relative_to(course.REPO)))
+            stale.append(f"{path.relative_to(course.REPO)} (no spec makes it)")
         else:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text)
+            path.unlink()
+    for folder in sorted((p for p in course.SAMPLES.rglob("*") if p.is_dir()), reverse=True):
+        if not args.check and not any(folder.iterdir()):
+            folder.rmdir()
     if stale:
         print("stale samples (run `make samples`):\n  " + "\n  ".join(stale), file=sys.stderr)
         return 1

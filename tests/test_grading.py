@@ -10,17 +10,9 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from autograder import course, grade, samples
+from autograder import course, samples
 
 ALL = samples.all_samples()
-
-
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    """The course folder after `make grade` on the shipped samples (graded once for this module)."""
-    out = tmp_path_factory.mktemp("grade")
-    grade.grade(course.SAMPLES, out, workers=2)
-    return out
 
 
 @pytest.mark.parametrize("sample", ALL, ids=lambda s: f"{s.assignment}/{s.student}")
