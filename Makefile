@@ -21,7 +21,8 @@ $(VENV)/.installed: pyproject.toml
 
 ## make lab: JupyterLab on the student notebooks, with nbgrader's extensions
 lab: $(VENV)/.installed
-	jupyter lab --ServerApp.root_dir=$(CURDIR) --LabApp.default_url=/lab/tree/notebooks
+	jupyter lab --ServerApp.root_dir=$(CURDIR) --LabApp.default_url=/lab/tree/notebooks \
+		$$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 ## make sandbox: install bubblewrap, which isolates student code while it is graded (Debian/Ubuntu, as root)
 sandbox:
