@@ -3,7 +3,7 @@
 import numpy as np
 
 
-def decision_regions(ax, predict, X, y, *, title="", padding=0.5, resolution=200):
+def decision_regions(ax, predict, X, y, *, title="", padding=0.5, resolution=120):
     """Shade where ``predict`` says class 1 vs the other class and scatter the labelled points.
 
     ``predict`` maps an (n, 2) array to n labels or scores; scores are split at their midpoint
