@@ -1,20 +1,23 @@
 """nbgrader's Execute, made to survive a kernel that dies, so that a crash costs only the cell it hit.
 
 Stock nbgrader drops the whole submission when the kernel dies (``os._exit``, a segfault, an
-out-of-memory or CPU-time kill). Here the cell that was running gets an error output (so its test,
-if it is one, scores 0), a fresh kernel is started, the cells that had run are replayed quietly to
-rebuild the state, and execution goes on with the next cell. After ``max_restarts`` deaths the
+out-of-memory or CPU-time kill) or a cell cannot be interrupted after its time limit. Here the cell
+that was running gets an error output (so its test, if it is one, scores 0), a fresh kernel is
+started, the cells that had run are replayed quietly to rebuild the state, and execution goes on
+with the next cell. After ``max_restarts`` deaths the
 remaining cells are marked as not run.
 """
 
 from jupyter_core.utils import run_sync
-from nbclient.exceptions import DeadKernelError
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute
 from traitlets import Integer
 
 KERNEL_DIED = ("The kernel died while this cell ran (a crash, or the memory or CPU-time limit). The grader"
                " restarted it, re-ran the cells above and went on.")
+STUCK = ("This cell ran past the time limit and could not be interrupted. The grader restarted the kernel,"
+         " re-ran the cells above and went on.")
 NOT_RUN = "Not run: the kernel died too often in the cells above."
 
 
@@ -43,8 +46,11 @@ class ResilientExecute(Execute):
                     continue
                 try:
                     self.preprocess_cell(cell, resources, index)
-                except DeadKernelError:
-                    cell.outputs.append(error_output("DeadKernelError", KERNEL_DIED))
+                except (DeadKernelError, CellTimeoutError) as error:
+                    if isinstance(error, DeadKernelError):
+                        cell.outputs.append(error_output("DeadKernelError", KERNEL_DIED))
+                    else:
+                        cell.outputs.append(error_output("CellTimeoutError", STUCK))
                     restarts += 1
                     while restarts <= self.max_restarts and not self._restart_and_replay(ran):
                         restarts += 1

@@ -148,18 +148,20 @@ class Grader:
         log = self.out / "logs" / assignment / f"{student}.log"
         log.unlink(missing_ok=True)
         slot = self.slots.get()
+        env, args, runtime = {}, [], None
         try:
-            env, args = {}, []
             if self.use_sandbox:
                 job_dir = self.out / "jobs" / assignment / student
                 scratch = self.out / "autograded" / student / assignment
-                env, args = sandbox.prepare(job_dir, scratch, self.hidden, slot)
+                env, args, runtime = sandbox.prepare(job_dir, scratch, self.hidden, slot)
             course.run_nbgrader(["autograde", assignment, "--student", student, "--force", *args], self.out, log,
                                 extra_env=env)
         except course.GradingError as error:
             return f"autograde failed, see {log}: {str(error).splitlines()[0]}"
         finally:
             self.slots.put(slot)
+            if runtime is not None:
+                shutil.rmtree(runtime, ignore_errors=True)
         marker = self.marker(assignment, student)
         marker.parent.mkdir(parents=True, exist_ok=True)
         marker.write_text(json.dumps({"fingerprint": self.fingerprint(assignment, student)}))
@@ -181,9 +183,9 @@ def grade(submissions: Path, out: Path, workers: int = 2, only: list[str] | None
     grader = Grader(out, hidden=[course.REPO, out, submissions], use_sandbox=use_sandbox, workers=max(1, workers))
     jobs = [(assignment, student) for assignment, students in found.items() for student in students]
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        for job, problem in zip(jobs, pool.map(grader, jobs)):
+        for (assignment, student), problem in zip(jobs, pool.map(grader, jobs)):
             if problem:
-                problems[job].append(problem)
+                problems[(student, assignment)].append(problem)
     for assignment in found:
         course.run_nbgrader(["generate_feedback", assignment, "--force"], out, out / "logs" / f"{assignment}.log")
     course.run_nbgrader(["export", "--to", str(out / "grades.csv")], out, out / "logs" / "export.log")

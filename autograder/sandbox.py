@@ -5,13 +5,14 @@ code) and the grading folder hidden, except the Python environment, `course_help
 writable scratch folder: the submission's autograded folder. It has no network, its own process
 and IPC namespaces and a private /tmp. It runs as an unprivileged user of its own (one per worker)
 under limits on address space, CPU time, processes and open files, and talks to nbgrader over IPC
-sockets in a per-submission runtime folder.
+sockets in a per-submission runtime folder under /tmp.
 """
 
 import json
 import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,19 +76,22 @@ def install_kernelspec(jupyter_path: Path, argv: list[str]) -> None:
     spec.mkdir(parents=True, exist_ok=True)
     (spec / "kernel.json").write_text(json.dumps({
         "argv": argv, "display_name": "Python 3 (course sandbox)", "language": "python",
-        "metadata": {"debugger": False},
+        # A signal would reach bwrap, not the kernel: interrupt by message, which ipykernel handles.
+        "interrupt_mode": "message", "metadata": {"debugger": False},
     }, indent=1))
 
 
 def prepare(job_dir: Path, scratch: Path, hidden: list[Path], slot: int = 0,
-            limits: Limits = Limits()) -> tuple[dict, list]:
+            limits: Limits = Limits()) -> tuple[dict, list, Path]:
     """Kernelspec and runtime folder for one submission graded in worker ``slot``; returns
-    (environment, nbgrader arguments)."""
-    runtime = job_dir / "runtime"
-    runtime.mkdir(parents=True, exist_ok=True)
+    (environment, nbgrader arguments, runtime folder to remove afterwards).
+
+    The runtime folder holds the IPC sockets, whose paths must stay under about 100 characters,
+    so it lives in a short temporary folder rather than under OUT."""
+    runtime = Path(tempfile.mkdtemp(prefix="kernel-"))
     runtime.chmod(0o777)
     install_kernelspec(job_dir / "jupyter", kernel_argv(scratch, runtime, hidden, limits, FIRST_UID + slot))
     env = {"JUPYTER_PATH": str(job_dir / "jupyter"), "JUPYTER_RUNTIME_DIR": str(runtime)}
     args = [f"--Execute.kernel_name={KERNEL_NAME}", "--KernelManager.transport=ipc",
             f"--KernelManager.connection_file={runtime / 'kernel.json'}"]
-    return env, args
+    return env, args, runtime
