@@ -5,8 +5,9 @@ builtins or IPython's machinery could make a failing test look like a pass. Such
 in an exercise answer, so answers are read (not run) and an answer that does any of the following is
 graded as unanswered, with the reason reported to the instructor:
 
-- assigns to or deletes an attribute of a module (``np.allclose = ...``, ``checks.check_close = ...``);
-- calls ``setattr``, ``delattr``, ``exec``, ``eval``, ``compile``, ``__import__``, ``globals``, ``vars``,
+- assigns to or deletes an attribute of a module (``np.allclose = ...``, ``checks.check_close = ...``),
+  also through an alias (``m = np``) or an expression that cannot be traced (``[np][0].allclose = ...``);
+- names ``setattr``, ``delattr``, ``exec``, ``eval``, ``compile``, ``__import__``, ``globals``, ``vars``,
   ``locals``, ``get_ipython`` or ``breakpoint``;
 - imports ``builtins``, ``ctypes``, ``gc``, ``inspect``, ``importlib``, ``IPython``, ``ipykernel``,
   ``traceback`` or ``signal``, or uses ``sys.modules`` and the other interpreter hooks of ``sys``;
@@ -47,6 +48,16 @@ def problems(source: str, module_names: set[str] = frozenset()) -> list[str]:
             modules |= {alias.asname or alias.name.split(".")[0] for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module:
             modules |= {alias.asname or alias.name for alias in node.names}
+    aliases_found = True
+    while aliases_found:  # `m = np` or `t = np.testing` makes m and t module names too
+        aliases_found = False
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Assign) and isinstance(node.value, (ast.Name, ast.Attribute)) \
+                    and root_name(node.value) in modules:
+                for target in node.targets:
+                    if isinstance(target, ast.Name) and target.id not in modules:
+                        modules.add(target.id)
+                        aliases_found = True
     found = []
     for node in ast.walk(tree):
         if isinstance(node, (ast.Import, ast.ImportFrom)):
@@ -57,8 +68,8 @@ def problems(source: str, module_names: set[str] = frozenset()) -> list[str]:
                 if isinstance(node, ast.ImportFrom) and name == "sys" and any(
                         a.name in FORBIDDEN_SYS for a in node.names):
                     found.append("imports an interpreter hook from sys")
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in FORBIDDEN_CALLS:
-            found.append(f"calls {node.func.id}()")
+        elif isinstance(node, ast.Name) and node.id in FORBIDDEN_CALLS:
+            found.append(f"calls {node.id}()")
         elif isinstance(node, ast.Name) and node.id in FORBIDDEN_DUNDERS | {"__builtins__"}:
             found.append(f"uses {node.id}")
         elif isinstance(node, ast.Attribute):
@@ -66,7 +77,7 @@ def problems(source: str, module_names: set[str] = frozenset()) -> list[str]:
                 found.append(f"uses .{node.attr}")
             if isinstance(node.value, ast.Name) and node.value.id == "sys" and node.attr in FORBIDDEN_SYS:
                 found.append(f"uses sys.{node.attr}")
-            if isinstance(node.ctx, (ast.Store, ast.Del)) and root_name(node) in modules:
+            if isinstance(node.ctx, (ast.Store, ast.Del)) and (root_name(node) in modules or root_name(node) is None):
                 action = "assigns to" if isinstance(node.ctx, ast.Store) else "deletes"
-                found.append(f"{action} {ast.unparse(node)}, which belongs to a module")
+                found.append(f"{action} {ast.unparse(node)}, which belongs to a module or cannot be traced")
     return sorted(set(found))

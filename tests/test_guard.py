@@ -18,6 +18,10 @@ from autograder import guard, samples
     ("exec('np.allclose = 1')", "calls exec()"),
     ("__builtins__.len = None", "uses __builtins__"),
     ("from IPython import get_ipython", "imports IPython"),
+    ("m = np\nm.allclose = lambda *a, **k: True", "assigns to m.allclose"),
+    ("t = np.testing\nu = t\nu.assert_allclose = print", "assigns to u.assert_allclose"),
+    ("[np][0].allclose = print", "assigns to [np][0].allclose"),
+    ("f = setattr\nf(np, 'allclose', print)", "calls setattr()"),
 ])
 def test_tampering_answers_are_refused(source, reason):
     """Is each way of changing the test machinery found, with a reason that names it?"""
