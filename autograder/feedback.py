@@ -2,13 +2,13 @@
 
 import re
 
-from nbconvert.preprocessors import Preprocessor
+from nbgrader.preprocessors import NbGraderPreprocessor
 
 HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[ \t]*\n?", re.S | re.M)
 HIDDEN_NOTE = "# (hidden tests ran here)\n"
 
 
-class HideHiddenTests(Preprocessor):
+class HideHiddenTests(NbGraderPreprocessor):  # nbgrader's base: enabled by default, unlike nbconvert's
     """Remove hidden tests from test cells, and reduce their errors to the message alone.
 
     A traceback would quote the failing line of a hidden test (``assert answer_q1 == "c"``), so the
