@@ -17,6 +17,8 @@ import pytest
 
 from autograder import course, grade, samples, sandbox
 
+FAULTS = "04_loss_functions"  # the assignment whose samples include the fault fixtures (its *-faults.toml)
+
 
 def tree_digest(folder):
     digest = hashlib.sha256()
@@ -36,24 +38,24 @@ def test_gradebook_passes_an_integrity_check(graded):
 
 def test_attacks_changed_no_other_submission(graded):
     """Are the reference's submitted and autograded copies untouched by the fixture that tried to overwrite them?"""
-    reference = graded / "submitted" / "reference" / "01_perceptron_xor" / "01_perceptron_xor.ipynb"
+    reference = graded / "submitted" / "reference" / FAULTS / f"{FAULTS}.ipynb"
     assert "overwritten" not in reference.read_text()
-    autograded = graded / "autograded" / "reference" / "01_perceptron_xor" / "01_perceptron_xor.ipynb"
+    autograded = graded / "autograded" / "reference" / FAULTS / f"{FAULTS}.ipynb"
     assert "overwritten" not in autograded.read_text()
 
 
 def test_unreadable_submissions_are_reported(graded):
     """Do a cut-off file and a missing notebook get 0 with a reason, rather than stopping the batch?"""
     problems = (graded / "problems.txt").read_text()
-    assert "submitted-malformed-file/01_perceptron_xor: graded as blank" in problems
-    assert "submitted-missing-notebook/01_perceptron_xor: graded as blank: no notebook" in problems
+    assert f"submitted-malformed-file/{FAULTS}: graded as blank" in problems
+    assert f"submitted-missing-notebook/{FAULTS}: graded as blank: no notebook" in problems
 
 
 def test_tampering_answers_are_reported(graded):
     """Are answers that patch numpy, the checks or IPython refused, and named in problems.txt?"""
     problems = (graded / "problems.txt").read_text()
-    assert "submitted-monkeypatch-numpy/01_perceptron_xor: answer perceptron_predict graded as unanswered" in problems
-    assert "submitted-hidden-traceback/01_perceptron_xor: answer count_parameters graded as unanswered" in problems
+    assert f"submitted-monkeypatch-numpy/{FAULTS}: answer hinge_zero_one graded as unanswered" in problems
+    assert f"submitted-hidden-traceback/{FAULTS}: answer kl_divergence graded as unanswered" in problems
 
 
 def test_feedback_never_shows_hidden_tests(graded):
@@ -99,26 +101,26 @@ def test_an_interrupted_batch_resumes_without_regrading(tmp_path, graded):
     submissions = tmp_path / "submissions"
     for student in ("reference", "blank"):
         (submissions / student).mkdir(parents=True)
-        source = course.SAMPLES / student / "01_perceptron_xor"
+        source = course.SAMPLES / student / FAULTS
         subprocess.run(["cp", "-r", str(source), str(submissions / student)], check=True)
     out = tmp_path / "out"
     command = [sys.executable, "-m", "autograder.grade", "--submissions", str(submissions), "--out", str(out),
-               "--workers", "1", "--assignments", "01_perceptron_xor"]
+               "--workers", "1", "--assignments", FAULTS]
     batch = subprocess.Popen(command, cwd=course.REPO, env=course.nbgrader_env(), start_new_session=True,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    first_marker = out / "state" / "01_perceptron_xor" / "blank.json"
+    first_marker = out / "state" / FAULTS / "blank.json"
     deadline = time.time() + 600
     while not first_marker.exists() and batch.poll() is None and time.time() < deadline:
         time.sleep(0.5)
     assert first_marker.exists(), "the first submission was never finished"
     os.killpg(batch.pid, signal.SIGKILL)
     batch.wait()
-    graded_first = (out / "autograded" / "blank" / "01_perceptron_xor" / "01_perceptron_xor.ipynb").stat().st_mtime
+    graded_first = (out / "autograded" / "blank" / FAULTS / f"{FAULTS}.ipynb").stat().st_mtime
 
     rerun = subprocess.run(command, cwd=course.REPO, env=course.nbgrader_env(), capture_output=True, text=True,
                            check=False)
     assert rerun.returncode == 0, rerun.stderr[-2000:]
-    assert (out / "autograded" / "blank" / "01_perceptron_xor" / "01_perceptron_xor.ipynb").stat().st_mtime \
+    assert (out / "autograded" / "blank" / FAULTS / f"{FAULTS}.ipynb").stat().st_mtime \
         == graded_first, "the finished submission was graded again"
     rows = (out / "grades.csv").read_text().splitlines()
     full = {tuple(line.split(",")[0:4:3]): line for line in (graded / "grades.csv").read_text().splitlines()[1:]}
