@@ -116,26 +116,43 @@ def is_test(cell) -> bool:
     return bool(cell.get("metadata", {}).get("nbgrader", {}).get("grade"))
 
 
-def colab_save(nb):
+def colab_save(nb) -> None:
     """As Colab saves a notebook: nbgrader metadata and cell ids gone, its own metadata instead."""
     nb.metadata = {"colab": {"provenance": []}, "kernelspec": {"name": "python3", "display_name": "Python 3"},
                    "language_info": {"name": "python"}}
     for index, cell in enumerate(nb.cells):
         cell.pop("id", None)
         cell.metadata = {"id": f"colab{index:04d}"}
-    return nb
 
 
-TRANSFORMS = {
-    "colab-save": colab_save,
-    "reverse-cells": lambda nb: nb.update(cells=nb.cells[::-1]) or nb,
-    "duplicate-cells": lambda nb: nb.update(cells=[c for cell in nb.cells for c in (cell, cell)]) or nb,
-    "change-kernelspec": lambda nb: nb.metadata.update(
-        kernelspec={"name": "conda-env-dl-py", "display_name": "Python [conda env:dl]", "language": "python"},
-        vscode={"interpreter": {"hash": "0" * 64}}) or nb,
-    "empty-tests": lambda nb: [c.update(source="pass") for c in nb.cells if is_test(c)] and nb,
-    "delete-tests": lambda nb: nb.update(cells=[c for c in nb.cells if not is_test(c)]) or nb,
-}
+def reverse_cells(nb) -> None:
+    nb.cells = nb.cells[::-1]
+
+
+def duplicate_cells(nb) -> None:
+    nb.cells = [copy for cell in nb.cells for copy in (cell, cell)]
+
+
+def change_kernelspec(nb) -> None:
+    nb.metadata["kernelspec"] = {"name": "conda-env-dl-py", "display_name": "Python [conda env:dl]",
+                                 "language": "python"}
+    nb.metadata["vscode"] = {"interpreter": {"hash": "0" * 64}}
+
+
+def empty_tests(nb) -> None:
+    for cell in nb.cells:
+        if is_test(cell):
+            cell.source = "pass"
+
+
+def delete_tests(nb) -> None:
+    nb.cells = [cell for cell in nb.cells if not is_test(cell)]
+
+
+# What an editor or a student did to the notebook; each changes it in place.
+TRANSFORMS = {"colab-save": colab_save, "reverse-cells": reverse_cells, "duplicate-cells": duplicate_cells,
+              "change-kernelspec": change_kernelspec, "empty-tests": empty_tests, "delete-tests": delete_tests}
+# What happened to the file: a notebook whose list of cells was lost (valid JSON, not a notebook), or none.
 FILE_TRANSFORMS = {"not-a-notebook", "no-notebook"}
 
 
@@ -155,11 +172,11 @@ def sample_files(sample: Sample) -> dict[str, str]:
     nb = build(sample)
     for name in sample.transform:
         if name in TRANSFORMS:
-            nb = TRANSFORMS[name](nb)
+            TRANSFORMS[name](nb)
     files = dict(sample.files)
     notebook = f"{sample.assignment}.ipynb"
     if "not-a-notebook" in sample.transform:
-        files[notebook] = render(nb)[: len(render(nb)) // 2]
+        files[notebook] = render({key: value for key, value in nb.items() if key != "cells"})
     elif "no-notebook" not in sample.transform:
         files[notebook] = render(nb)
     return files
