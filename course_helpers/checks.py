@@ -16,6 +16,9 @@ import threading
 import types
 
 import numpy as np
+import numpy.linalg
+import numpy.random
+import numpy.testing  # noqa: F401 — loaded now so that seal() covers them
 
 # NumPy functions as they were before any answer ran.
 _array, _asarray, _shape, _isfinite, _all, _allclose = np.array, np.asarray, np.shape, np.isfinite, np.all, np.allclose
@@ -91,8 +94,8 @@ def check_close(actual, expected, what, *, rtol=1e-6, atol=1e-6, hint=""):
 
 def check_equal(actual, expected, what, *, hint=""):
     """Raise AssertionError unless ``actual`` equals ``expected`` element for element."""
-    actual = plain(actual, what)
-    expected = _array(expected, dtype=np.float64)
+    actual = _array(actual, copy=True) if _is_plain(actual) else plain(actual, what)
+    expected = _array(expected)
     check_shape(actual, expected.shape, what)
     if not _array_equal(actual, expected):
         raise AssertionError(f"{what}: got {actual.tolist()}, expected {expected.tolist()}. {hint}".strip())
@@ -141,6 +144,8 @@ class _SealedModule(types.ModuleType):
     def __setattr__(self, name, value):
         if name in self.__dict__ or not _isinstance(value, types.ModuleType):
             raise AttributeError(f"{self.__name__}.{name} cannot be changed in this course: tests rely on it")
+        if _type(value) is types.ModuleType:  # a submodule imported later is sealed as it is attached
+            value.__class__ = _SealedModule
         super().__setattr__(name, value)
 
     def __delattr__(self, name):

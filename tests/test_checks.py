@@ -32,3 +32,68 @@ def test_check_equal_lists_both_values():
     with pytest.raises(AssertionError, match=r"got \[1, 0\], expected \[0, 1\]"):
         checks.check_equal([1, 0], [0, 1], "labels")
     checks.check_equal(np.array([0, 1]), [0, 1], "labels")
+
+
+class AlwaysEqual:
+    """What a determined student might return: equal to anything, its own items and attributes."""
+
+    def __eq__(self, other):
+        return True
+
+    def __len__(self):
+        return 1
+
+    def __getitem__(self, index):
+        return self
+
+    def __getattr__(self, name):
+        return self
+
+
+@pytest.mark.parametrize("value", [AlwaysEqual(), "1.0", np.array([1.0], dtype=object), [AlwaysEqual()]])
+def test_objects_that_are_not_plain_values_are_refused(value):
+    """Is an object that compares equal to anything (or a string, or an object array) refused?"""
+    with pytest.raises(AssertionError, match="should be a NumPy array or a number"):
+        checks.check_close(value, [1.0], "the result")
+
+
+def test_concept_answers_must_be_plain_letters_and_numbers():
+    """Are an always-equal object, a wrong letter and a string number refused as concept answers?"""
+    assert checks.letter("b", "abcd", "answer_q1") == "b"
+    assert checks.number(np.float32(0.25), "answer_q2") == 0.25
+    for value in (AlwaysEqual(), "e", "ab"):
+        with pytest.raises(AssertionError, match="one letter"):
+            checks.letter(value, "abcd", "answer_q1")
+    for value in (AlwaysEqual(), "0.25", None):
+        with pytest.raises(AssertionError, match="with a number"):
+            checks.number(value, "answer_q2")
+
+
+def test_numpy_and_the_checks_cannot_be_patched_through_a_parameter():
+    """Does `def p(m): m.allclose = ...; p(np)` fail, for numpy, numpy.testing and the checks?"""
+    def patch(module):
+        module.allclose = lambda *args, **kwargs: True
+
+    for module in (np, np.testing, checks):
+        with pytest.raises(AttributeError, match="cannot be changed"):
+            patch(module)
+    with pytest.raises(AttributeError, match="cannot be deleted"):
+        del checks.check_close
+    with pytest.raises(AssertionError):
+        checks.check_close([1.0], [2.0], "x")
+
+
+def test_numpy_only_catches_a_framework_called_under_another_name():
+    """Is a Keras function imported under an alias caught, and plain NumPy let through?"""
+    import keras
+    from keras.activations import sigmoid as s
+
+    def answer_with_keras(x):
+        return keras.ops.convert_to_numpy(s(x))
+
+    def answer_in_numpy(x):
+        return 1 / (1 + np.exp(-x))
+
+    with pytest.raises(AssertionError, match="must be written in NumPy, but it called keras"):
+        checks.numpy_only(answer_with_keras, np.zeros(3))
+    checks.check_close(checks.numpy_only(answer_in_numpy, np.zeros(3)), [0.5, 0.5, 0.5], "sigmoid(0)")
