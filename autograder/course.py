@@ -1,5 +1,6 @@
 """Where things are, and how nbgrader is run: one place for paths and the nbgrader command line."""
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -61,3 +62,36 @@ def write_course_config(course_dir: Path) -> None:
         'c.CourseDirectory.release_directory = "release"\n'
         f"c.CourseDirectory.db_url = {'sqlite:///' + str(course_dir / 'gradebook.db')!r}\n"
     )
+
+
+@contextlib.contextmanager
+def nbgrader_environment():
+    """Run nbgrader in this process with the environment `run_nbgrader` gives its processes."""
+    saved = dict(os.environ)
+    os.environ.update(nbgrader_env())
+    os.environ.pop("PYTEST_CURRENT_TEST", None)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def run_nbgrader_api(course_dir: Path, command: str, assignment_ids: list[str], log: Path) -> None:
+    """Run an nbgrader step (``generate_assignment``, ``generate_feedback``) for several assignments in
+    this process — one nbgrader start instead of one per assignment; raise GradingError if one fails."""
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config.loader import PyFileConfigLoader
+
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with nbgrader_environment(), log.open("a") as handle:
+        config = PyFileConfigLoader("nbgrader_config.py", path=str(course_dir)).load_config()
+        api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+        for assignment in assignment_ids:
+            outcome = getattr(api, command)(assignment, force=True)
+            handle.write(f"$ nbgrader {command} {assignment}\n{outcome.get('log', '')}\n{outcome.get('error', '')}\n")
+            if not outcome.get("success"):
+                error = (outcome.get("error") or outcome.get("log") or "").strip().splitlines()
+                raise GradingError(f"nbgrader {command} {assignment} failed: {error[-1] if error else 'no reason'}"
+                                   f" (log: {log})")

@@ -6,19 +6,23 @@ that was running gets an error output (so its test, if it is one, scores 0), a f
 started, the cells that had run are replayed quietly to rebuild the state, and execution goes on
 with the next cell. After ``max_restarts`` deaths the
 remaining cells are marked as not run.
+
+Cells tagged ``experiment`` (figures, Keras experiments) are not run while grading: no test depends
+on them (tests/test_notebooks.py checks that no later cell reads what only they bind).
 """
 
 from jupyter_core.utils import run_sync
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute
-from traitlets import Integer
+from traitlets import Integer, List, Unicode
 
 KERNEL_DIED = ("The kernel died while this cell ran (a crash, or the memory or CPU-time limit). The grader"
                " restarted it, re-ran the cells above and went on.")
 STUCK = ("This cell ran past the time limit and could not be interrupted. The grader restarted the kernel,"
          " re-ran the cells above and went on.")
 NOT_RUN = "Not run: the kernel died too often in the cells above."
+SKIPPED = "(not run while grading: an experiment that no test depends on)\n"
 
 
 def error_output(ename: str, evalue: str) -> NotebookNode:
@@ -27,6 +31,13 @@ def error_output(ename: str, evalue: str) -> NotebookNode:
 
 class ResilientExecute(Execute):
     max_restarts = Integer(3, help="kernel deaths survived per notebook").tag(config=True)
+    skip_tags = List(Unicode(), ["experiment"],
+                     help="cells with one of these tags are not run (never a graded or answer cell)").tag(config=True)
+
+    def is_skipped(self, cell) -> bool:
+        nbgrader = cell.metadata.get("nbgrader", {})
+        return (cell.cell_type == "code" and not nbgrader.get("grade") and not nbgrader.get("solution")
+                and bool(set(cell.metadata.get("tags", [])) & set(self.skip_tags)))
 
     def preprocess(self, nb, resources=None, km=None):
         from nbclient import NotebookClient
@@ -43,6 +54,9 @@ class ResilientExecute(Execute):
                 if restarts > self.max_restarts:
                     if cell.cell_type == "code":
                         cell.outputs = [error_output("NotRun", NOT_RUN)]
+                    continue
+                if self.is_skipped(cell):
+                    cell.outputs = [NotebookNode(output_type="stream", name="stdout", text=SKIPPED)]
                     continue
                 try:
                     self.preprocess_cell(cell, resources, index)

@@ -11,7 +11,14 @@ graded as unanswered, with the reason reported to the instructor:
   ``locals``, ``get_ipython`` or ``breakpoint``;
 - imports ``builtins``, ``ctypes``, ``gc``, ``inspect``, ``importlib``, ``IPython``, ``ipykernel``,
   ``traceback`` or ``signal``, or uses ``sys.modules`` and the other interpreter hooks of ``sys``;
-- touches an object's internals (``__dict__``, ``__code__``, ``__globals__``, ``__builtins__`` …).
+- touches an object's internals (``__dict__``, ``__code__``, ``__globals__``, ``__builtins__`` …), also
+  through ``getattr`` with a dunder or a computed name;
+- imports ``threading``, ``multiprocessing`` … (code in another thread escapes ``checks.numpy_only``);
+- rebinds a name that the notebook's own set-up or helper cells bind (``checks = ...``, ``np = ...``,
+  ``def finite_difference(...)``): tests rely on those names.
+
+This is the second line of defence: the checks in ``course_helpers/checks.py`` accept only plain
+values and refuse changes to NumPy and to themselves at run time.
 """
 
 import ast
@@ -19,7 +26,8 @@ import ast
 FORBIDDEN_CALLS = {"setattr", "delattr", "exec", "eval", "compile", "__import__", "globals", "vars", "locals",
                    "get_ipython", "breakpoint"}
 FORBIDDEN_MODULES = {"builtins", "__builtin__", "ctypes", "gc", "inspect", "importlib", "IPython", "ipykernel",
-                     "traceback", "signal"}
+                     "traceback", "signal", "threading", "_thread", "multiprocessing", "concurrent", "subprocess",
+                     "os"}
 FORBIDDEN_SYS = {"modules", "settrace", "setprofile", "excepthook", "displayhook", "meta_path", "path_hooks",
                  "_getframe", "addaudithook", "breakpointhook"}
 FORBIDDEN_DUNDERS = {"__dict__", "__code__", "__globals__", "__builtins__", "__class__", "__subclasses__",
@@ -36,8 +44,43 @@ def root_name(node: ast.AST) -> str | None:
     return node.id if isinstance(node, ast.Name) else None
 
 
-def problems(source: str, module_names: set[str] = frozenset()) -> list[str]:
-    """Why this answer may not be graded (empty when it may). Code that does not parse is left to run."""
+def bound_names(tree: ast.Module) -> set[str]:
+    """Names that code binds at its top level (imports excepted: they bind modules) or declares global."""
+    names = set()
+    for statement in tree.body:
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(statement.name)
+        elif not isinstance(statement, (ast.Import, ast.ImportFrom)):
+            for node in ast.walk(statement):
+                if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+                    names.add(node.id)
+                elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                    break
+    return names | {name for node in ast.walk(tree) if isinstance(node, ast.Global) for name in node.names}
+
+
+def protected_names(sources: list[str]) -> set[str]:
+    """What tests rely on in the notebook's own (neither answer nor test) code cells: the names they
+    import, the functions and classes they define, and their UPPER_CASE constants."""
+    names = set()
+    for source in sources:
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                names |= {alias.asname or alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names.add(node.name)
+        names |= {name for name in bound_names(tree) if name.isupper()}
+    return names
+
+
+def problems(source: str, module_names: set[str] = frozenset(), protected: set[str] = frozenset()) -> list[str]:
+    """Why this answer may not be graded (empty when it may). Code that does not parse is left to run.
+
+    ``protected``: names that the notebook's set-up and helper cells bind, which an answer may not rebind."""
     try:
         tree = ast.parse(source)
     except SyntaxError:
@@ -58,7 +101,8 @@ def problems(source: str, module_names: set[str] = frozenset()) -> list[str]:
                     if isinstance(target, ast.Name) and target.id not in modules:
                         modules.add(target.id)
                         aliases_found = True
-    found = []
+    found = [f"rebinds {name}, which the notebook's own cells define"
+             for name in sorted(bound_names(tree) & set(protected))]
     for node in ast.walk(tree):
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
@@ -68,7 +112,12 @@ def problems(source: str, module_names: set[str] = frozenset()) -> list[str]:
                 if isinstance(node, ast.ImportFrom) and name == "sys" and any(
                         a.name in FORBIDDEN_SYS for a in node.names):
                     found.append("imports an interpreter hook from sys")
-        elif isinstance(node, ast.Name) and node.id in FORBIDDEN_CALLS:
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in (
+                "getattr", "hasattr") and len(node.args) >= 2 and not (
+                isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str)
+                and not node.args[1].value.startswith("__")):
+            found.append(f"calls {node.func.id}() with a computed or special attribute name")
+        if isinstance(node, ast.Name) and node.id in FORBIDDEN_CALLS:
             found.append(f"calls {node.id}()")
         elif isinstance(node, ast.Name) and node.id in FORBIDDEN_DUNDERS | {"__builtins__"}:
             found.append(f"uses {node.id}")

@@ -36,6 +36,7 @@ class Sample:
     expected: float = 0.0  # the total that follows from `zero`, written down for the reader
     transform: list[str] = field(default_factory=list)  # what an editor or a student did to the file
     files: dict[str, str] = field(default_factory=dict)  # extra files handed in beside the notebook
+    saved_as: list[str] = field(default_factory=list)  # the file names the notebook was handed in under, if renamed
 
     def expected_scores(self, points: dict[str, float]) -> dict[str, float]:
         unknown = set(self.zero) - set(points)
@@ -174,11 +175,11 @@ def sample_files(sample: Sample) -> dict[str, str]:
         if name in TRANSFORMS:
             TRANSFORMS[name](nb)
     files = dict(sample.files)
-    notebook = f"{sample.assignment}.ipynb"
-    if "not-a-notebook" in sample.transform:
-        files[notebook] = render({key: value for key, value in nb.items() if key != "cells"})
-    elif "no-notebook" not in sample.transform:
-        files[notebook] = render(nb)
+    for notebook in sample.saved_as or [f"{sample.assignment}.ipynb"]:
+        if "not-a-notebook" in sample.transform:
+            files[notebook] = render({key: value for key, value in nb.items() if key != "cells"})
+        elif "no-notebook" not in sample.transform:
+            files[notebook] = render(nb)
     return files
 
 

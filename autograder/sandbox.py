@@ -8,7 +8,10 @@ under limits on address space, CPU time, processes and open files, and talks to 
 sockets in a per-submission runtime folder under /tmp.
 """
 
+import contextlib
+import fcntl
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -19,7 +22,10 @@ from pathlib import Path
 from autograder import course
 
 KERNEL_NAME = "course-sandbox"
-FIRST_UID = 61000  # kernels graded at the same time run as different users, so limits are per kernel
+# Every running kernel gets a user id of its own, also across grading batches running at once on one
+# machine, so that the process limit (which Linux counts per user id) is each kernel's own.
+FIRST_UID, UIDS = 61000, 1000
+UID_LOCKS = Path(tempfile.gettempdir()) / "course-sandbox-uids"
 
 
 @dataclass(frozen=True)
@@ -81,17 +87,38 @@ def install_kernelspec(jupyter_path: Path, argv: list[str]) -> None:
     }, indent=1))
 
 
-def prepare(job_dir: Path, scratch: Path, hidden: list[Path], slot: int = 0,
-            limits: Limits = Limits()) -> tuple[dict, list, Path]:
-    """Kernelspec and runtime folder for one submission graded in worker ``slot``; returns
-    (environment, nbgrader arguments, runtime folder to remove afterwards).
+@contextlib.contextmanager
+def claimed_uid():
+    """A user id that no other kernel on this machine holds while the block runs (a lock file per id,
+    released by the system if the process dies)."""
+    UID_LOCKS.mkdir(mode=0o755, exist_ok=True)
+    for uid in range(FIRST_UID, FIRST_UID + UIDS):
+        handle = os.open(UID_LOCKS / str(uid), os.O_CREAT | os.O_RDWR, 0o600)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(handle)
+            continue
+        try:
+            yield uid
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            os.close(handle)
+        return
+    raise RuntimeError(f"all {UIDS} sandbox user ids are in use on this machine")
+
+
+def prepare(job_dir: Path, scratch: Path, hidden: list[Path], uid: int,
+            limits: Limits = Limits()) -> tuple[dict, dict, Path]:
+    """Kernelspec and runtime folder for one submission whose kernel runs as ``uid``; returns
+    (environment, nbgrader configuration, runtime folder to remove afterwards).
 
     The runtime folder holds the IPC sockets, whose paths must stay under about 100 characters,
     so it lives in a short temporary folder rather than under OUT."""
     runtime = Path(tempfile.mkdtemp(prefix="kernel-"))
     runtime.chmod(0o777)
-    install_kernelspec(job_dir / "jupyter", kernel_argv(scratch, runtime, hidden, limits, FIRST_UID + slot))
+    install_kernelspec(job_dir / "jupyter", kernel_argv(scratch, runtime, hidden, limits, uid))
     env = {"JUPYTER_PATH": str(job_dir / "jupyter"), "JUPYTER_RUNTIME_DIR": str(runtime)}
-    args = [f"--Execute.kernel_name={KERNEL_NAME}", "--KernelManager.transport=ipc",
-            f"--KernelManager.connection_file={runtime / 'kernel.json'}"]
-    return env, args, runtime
+    config = {"Execute.kernel_name": KERNEL_NAME, "KernelManager.transport": "ipc",
+              "KernelManager.connection_file": str(runtime / "kernel.json")}
+    return env, config, runtime

@@ -67,3 +67,47 @@ def test_student_version_hides_solutions_and_hidden_tests(assignment):
     for marker in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "rng_hidden"):
         assert marker not in text
     assert "raise NotImplementedError()" in text
+
+
+def global_reads(table) -> set[str]:
+    """Names a cell reads from the notebook's namespace: free or global in every scope (symtable)."""
+    names = set()
+    for symbol in table.get_symbols():
+        if symbol.is_referenced() and (table.get_type() == "module" or symbol.is_global()):
+            names.add(symbol.get_name())
+    for child in table.get_children():
+        names |= global_reads(child)
+    return names
+
+
+def names_read_and_bound(source):
+    """(names a cell reads from the namespace and does not bind itself, names it binds at top level)."""
+    import ast
+    import symtable
+
+    from autograder import guard
+
+    code = "\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!")))
+    tree = ast.parse(code)
+    bound = guard.bound_names(tree) | {alias.asname or alias.name.split(".")[0] for node in tree.body
+                                       if isinstance(node, (ast.Import, ast.ImportFrom)) for alias in node.names}
+    return global_reads(symtable.symtable(code, "cell", "exec")) - bound, bound
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_no_test_needs_what_only_an_experiment_makes(assignment):
+    """Grading skips cells tagged `experiment`: does every name that a later non-experiment cell reads come
+    from a cell that grading runs (so skipping them changes no score)?"""
+    nb = nbformat.read(course.SOLUTIONS / assignment / f"{assignment}.ipynb", as_version=4)
+    from_experiments, from_graded_run = set(), set()
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        read, bound = names_read_and_bound(cell.source)
+        if "experiment" in cell.metadata.get("tags", []):
+            assert not cell.metadata.get("nbgrader", {}).get("grade"), "a graded cell cannot be an experiment"
+            from_experiments |= bound - from_graded_run
+            continue
+        needed = (read - from_graded_run) & from_experiments
+        assert not needed, f"cell {cell.get('id')} reads {sorted(needed)}, which only experiment cells bind"
+        from_graded_run |= bound
