@@ -9,8 +9,11 @@ SUBMISSIONS ?= autograder/samples
 OUT ?= build/grade
 # on: student code runs in bubblewrap (installed by `make sandbox`); off: only for code you trust
 SANDBOX ?= on
+# Local worker processes (default: one per core), or a Dask scheduler whose workers grade instead
+WORKERS ?=
+SCHEDULER ?=
 
-.PHONY: lab grade release samples sandbox test lint benchmark clean
+.PHONY: lab grade release samples sandbox test lint benchmark benchmark-grading clean data-full
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else \
@@ -31,9 +34,10 @@ sandbox:
 		|| echo "bubblewrap is not installed and could not be installed here: install it (apt-get install bubblewrap)" \
 		        "or grade without isolation with SANDBOX=off"
 
-## make grade [SUBMISSIONS=DIR] [OUT=DIR] [SANDBOX=on|off]: release, autograde, feedback, exports, a table
+## make grade [SUBMISSIONS=DIR] [OUT=DIR] [SANDBOX=on|off] [WORKERS=N] [SCHEDULER=tcp://host:8786]
 grade: $(VENV)/.installed sandbox
-	$(PY) -m autograder.grade --submissions $(SUBMISSIONS) --out $(OUT) --sandbox $(SANDBOX)
+	$(PY) -m autograder.grade --submissions $(SUBMISSIONS) --out $(OUT) --sandbox $(SANDBOX) \
+		$(if $(WORKERS),--workers $(WORKERS)) $(if $(SCHEDULER),--scheduler $(SCHEDULER))
 
 ## make release: regenerate notebooks/ from solutions/
 release: $(VENV)/.installed
@@ -53,6 +57,19 @@ lint: $(VENV)/.installed
 ## make benchmark: time and memory of every notebook in quick mode -> benchmarks/notebooks.md
 benchmark: $(VENV)/.installed
 	$(PY) benchmarks/run_notebooks.py
+
+## make benchmark-grading: stock nbgrader vs the course's grader on 20 submissions -> benchmarks/grading.md
+benchmark-grading: $(VENV)/.installed sandbox
+	$(PY) benchmarks/grading.py --record
+
+## make data-full: install the full Fashion-MNIST set for full runs (Debian's dataset-fashion-mnist, as root)
+data-full:
+	@[ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] || { [ "$$(id -u)" = 0 ] \
+		&& command -v apt-get >/dev/null 2>&1 && apt-get update -qq \
+		&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist >/dev/null; } \
+		|| { echo "could not install it here: as root run 'apt-get install dataset-fashion-mnist'," \
+		          "or copy the four Fashion-MNIST .gz files into \$$KERAS_HOME/datasets/fashion-mnist/"; exit 1; }
+	@echo "Fashion-MNIST: $$(ls /usr/share/datasets/fashion-mnist/*.gz 2>/dev/null | wc -l) files in /usr/share/datasets/fashion-mnist/"
 
 clean:
 	rm -rf build .course

@@ -10,5 +10,5 @@ def graded(tmp_path_factory):
     from autograder import course, grade
 
     out = tmp_path_factory.mktemp("grade")
-    grade.grade(course.SAMPLES, out, workers=3)
+    grade.grade(course.SAMPLES, out, progress=False)
     return out
