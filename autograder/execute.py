@@ -11,6 +11,9 @@ Cells tagged ``experiment`` (figures, Keras experiments) are not run while gradi
 on them (tests/test_notebooks.py checks that no later cell reads what only they bind).
 """
 
+import time
+from collections import Counter
+
 from jupyter_core.utils import run_sync
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.notebooknode import NotebookNode
@@ -39,6 +42,16 @@ class ResilientExecute(Execute):
         return (cell.cell_type == "code" and not nbgrader.get("grade") and not nbgrader.get("solution")
                 and bool(set(cell.metadata.get("tags", [])) & set(self.skip_tags)))
 
+    @staticmethod
+    def kind(cell, index_of_first_code: bool) -> str:
+        """What a cell is, for the timing report: set-up (the first code cell), answer, test or other."""
+        nbgrader = cell.metadata.get("nbgrader", {})
+        if nbgrader.get("grade"):
+            return "tests"
+        if nbgrader.get("solution"):
+            return "answers"
+        return "setup" if index_of_first_code else "other cells"
+
     def preprocess(self, nb, resources=None, km=None):
         from nbclient import NotebookClient
 
@@ -47,8 +60,11 @@ class ResilientExecute(Execute):
         self._check_assign_resources(resources)
         ran: list[str] = []
         restarts = 0
+        seconds: Counter[str] = Counter()
+        started = time.perf_counter()
         with self.setup_kernel():
             info_msg = self.wait_for_reply(self.kc.kernel_info())
+            seconds["kernel start"] = time.perf_counter() - started
             self.nb.metadata["language_info"] = info_msg["content"]["language_info"]
             for index, cell in enumerate(self.nb.cells):
                 if restarts > self.max_restarts:
@@ -58,8 +74,10 @@ class ResilientExecute(Execute):
                 if self.is_skipped(cell):
                     cell.outputs = [NotebookNode(output_type="stream", name="stdout", text=SKIPPED)]
                     continue
+                cell_started = time.perf_counter()
                 try:
                     self.preprocess_cell(cell, resources, index)
+                    seconds[self.kind(cell, not ran)] += time.perf_counter() - cell_started
                 except (DeadKernelError, CellTimeoutError) as error:
                     if isinstance(error, DeadKernelError):
                         cell.outputs.append(error_output("DeadKernelError", KERNEL_DIED))
@@ -72,6 +90,7 @@ class ResilientExecute(Execute):
                 if cell.cell_type == "code":
                     ran.append(cell.source)
         self.set_widgets_metadata()
+        self.log.info("Timing: %s", ", ".join(f"{kind} {value:.2f} s" for kind, value in seconds.items()))
         return self.nb, self.resources
 
     def _restart_and_replay(self, sources: list[str]) -> bool:

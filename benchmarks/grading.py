@@ -14,6 +14,7 @@ output is written to benchmarks/grading.md with the machine and date.
 import argparse
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -64,6 +65,25 @@ def ours(submissions: Path, out: Path, assignments: list[str] | None = None) -> 
     return timed(command, REPO)
 
 
+def breakdown(out: Path) -> str:
+    """Where the worker time of a batch went, averaged over its notebooks, from the per-submission logs."""
+    totals: dict[str, float] = {}
+    count = 0
+    for log in sorted((out / "logs").glob("*/*.log")):
+        text = log.read_text()
+        worker = re.search(r"graded on \S+ in ([\d.]+) s", text)
+        timing = re.search(r"Timing: (.*)", text)
+        if not (worker and timing):
+            continue
+        count += 1
+        parts = dict((kind, float(value)) for kind, value in re.findall(r"([a-z ]+) ([\d.]+) s", timing.group(1)))
+        parts = {kind.strip(): value for kind, value in parts.items()}
+        parts["nbgrader's own work (copying, gradebook, rebuild)"] = float(worker.group(1)) - sum(parts.values())
+        for kind, value in parts.items():
+            totals[kind] = totals.get(kind, 0.0) + value
+    return "; ".join(f"{kind} {value / count:.2f} s" for kind, value in totals.items()) if count else "no logs"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--copies", type=int, default=20)
@@ -92,6 +112,8 @@ def main() -> None:
             f"{our_seconds / args.copies:5.2f} s per notebook, "
             f"{our_seconds * cores / args.copies:5.2f} s per notebook per core")
         say(f"speed-up: {stock_seconds / our_seconds:.2f}x")
+        say(f"worker time per notebook (course grader): {breakdown(work / 'ours')}")
+        say("  (setup = the Setup cell: imports, TensorFlow's included; experiment cells are not run)")
         course_submissions = work / "one-student"
         for assignment in course.assignments():
             shutil.copytree(course.SAMPLES / "reference" / assignment, course_submissions / "reference" / assignment)
