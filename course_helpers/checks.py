@@ -70,11 +70,11 @@ def number(value, what: str = "the answer") -> float:
     return result
 
 
-def check_shape(actual, expected_shape, what):
+def check_shape(actual, expected_shape, what, *, hint=""):
     """Raise AssertionError naming ``what`` unless ``actual`` has ``expected_shape``."""
     shape = _shape(plain(actual, what))
     if shape != _tuple(expected_shape):
-        raise AssertionError(f"{what} should have shape {_tuple(expected_shape)}, got {shape}.")
+        raise AssertionError(f"{what} should have shape {_tuple(expected_shape)}, got {shape}. {hint}".strip())
 
 
 def check_close(actual, expected, what, *, rtol=1e-6, atol=1e-6, hint=""):
