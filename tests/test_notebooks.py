@@ -89,7 +89,7 @@ def names_read_and_bound(source):
 
     code = "\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!")))
     tree = ast.parse(code)
-    bound = guard.bound_names(tree) | {alias.asname or alias.name.split(".")[0] for node in tree.body
+    bound = guard.bound_names(tree) | {alias.asname or alias.name.split(".")[0] for node in ast.walk(tree)
                                        if isinstance(node, (ast.Import, ast.ImportFrom)) for alias in node.names}
     return global_reads(symtable.symtable(code, "cell", "exec")) - bound, bound
 
