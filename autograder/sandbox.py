@@ -1,7 +1,7 @@
 """Run each student's kernel inside bubblewrap, with limits, so that student code cannot reach the course.
 
 The kernel sees the file system read-only, with the repository (solutions, samples, the grading
-code) and the grading folder hidden, except the Python environment, `course_helpers/` and one
+code) and the grading folder hidden, except the Python environment, `course_helpers/`, `data/` and one
 writable scratch folder: the submission's autograded folder. It has no network, its own process
 and IPC namespaces and a private /tmp. It runs as an unprivileged user of its own (one per worker)
 under limits on address space, CPU time, processes and open files, and talks to nbgrader over IPC
@@ -50,7 +50,7 @@ def unavailable_reason() -> str | None:
 def kernel_argv(scratch: Path, runtime: Path, hidden: list[Path], limits: Limits, uid: int) -> list[str]:
     """The command that starts an IPython kernel in the sandbox ({connection_file} filled in by Jupyter)."""
     prefix = Path(sys.prefix).resolve()
-    exposed = [prefix, course.REPO / "course_helpers"]
+    exposed = [prefix, course.REPO / "course_helpers", course.REPO / "data"]
     argv = ["prlimit", f"--as={limits.address_space_bytes}", f"--cpu={limits.cpu_seconds}",
             f"--nproc={limits.processes}", f"--nofile={limits.open_files}", "--",
             "bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--tmpfs", "/dev/shm", "--proc", "/proc",
