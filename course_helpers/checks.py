@@ -6,7 +6,8 @@ test sees, the checks here
   lists and tuples of those) and copy them before comparing: an object whose ``==`` always says True
   is refused with a clear message (``plain``, ``letter``, ``number``);
 - use NumPy functions captured when this module was imported, before any answer ran, and refuse
-  changes to this module and to NumPy's (``seal``): ``def p(m): m.allclose = ...; p(np)`` raises;
+  changes to this module, NumPy, Keras and TensorFlow — the oracles — once they are loaded
+  (``seal``): ``def p(m): m.allclose = ...; p(np)`` raises;
 - tell whether an answer that must be written in NumPy ran framework code, by watching which code
   runs during the call rather than trusting the names the kernel binds (``numpy_only``).
 """
@@ -152,7 +153,7 @@ class _SealedModule(types.ModuleType):
         raise AttributeError(f"{self.__name__}.{name} cannot be deleted in this course: tests rely on it")
 
 
-def seal(prefixes=("numpy", "course_helpers")) -> None:
+def seal(prefixes=("numpy", "course_helpers", "keras", "tensorflow")) -> None:
     """Refuse changes to the attributes of every loaded module named ``prefix`` or ``prefix.…``."""
     for name, module in _list(sys.modules.items()):
         if _type(module) is types.ModuleType and any(name == p or name.startswith(p + ".") for p in prefixes):
