@@ -28,6 +28,7 @@ _array_equal, _argmax, _abs, _unravel_index, _ndarray, _generic = (np.array_equa
 _float, _int, _str, _bool, _type, _isinstance, _tuple, _list = float, int, str, bool, type, isinstance, tuple, list
 
 PLAIN_SCALARS = (int, float, bool)
+_format_noted: set[str] = set()  # concept answers whose format was already confirmed (say it once)
 FRAMEWORKS = ("keras", "tensorflow", "tf_keras", "jax", "jaxlib", "torch", "sklearn", "scipy")
 
 
@@ -56,7 +57,7 @@ def letter(value, choices: str = "abcd", what: str = "the answer") -> str:
     """The answer as a one-letter string; AssertionError unless it is one of ``choices``."""
     if _type(value) is not _str or len(value) != 1 or value not in choices:
         raise AssertionError(f'Answer {what} with one letter from {", ".join(choices)}, such as {what} = "a".')
-    print(f"{what}: the format is right; whether the answer is right is checked when the notebook is graded.")
+    _note_format(what)
     return _str(value)
 
 
@@ -67,8 +68,14 @@ def number(value, what: str = "the answer") -> float:
     result = _float(value)
     if not _isfinite(result):
         raise AssertionError(f"{what} should be a finite number, got {result}.")
-    print(f"{what}: the format is right; whether the answer is right is checked when the notebook is graded.")
+    _note_format(what)
     return result
+
+
+def _note_format(what: str) -> None:
+    if what not in _format_noted:
+        _format_noted.add(what)
+        print(f"{what}: the format is right; whether the answer is right is checked when the notebook is graded.")
 
 
 def check_shape(actual, expected_shape, what, *, hint=""):
