@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-BUDGET_SECONDS, BUDGET_MB = 60, 1500
+BUDGET_SECONDS, BUDGET_MB = 30, 1000
 
 RUNNER = r"""
 import json, resource, sys, time
