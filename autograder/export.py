@@ -10,6 +10,14 @@ from nbgrader.api import Gradebook, MissingEntry
 from autograder import feedback
 
 
+def write_grades_csv(out: Path, path: Path) -> None:
+    """nbgrader's own CSV export of the gradebook (what `nbgrader export` writes), in this process."""
+    from nbgrader.plugins import CsvExportPlugin
+
+    with Gradebook(f"sqlite:///{out / 'gradebook.db'}") as gradebook:
+        CsvExportPlugin(to=str(path)).export(gradebook)
+
+
 def per_question_rows(out: Path, found: dict[str, list[str]]) -> list[dict]:
     rows = []
     with Gradebook(f"sqlite:///{out / 'gradebook.db'}") as gradebook:

@@ -227,6 +227,7 @@ def grade(submissions: Path, out: Path, workers: int | None = None, only: list[s
     found = find_submissions(submissions, only)
     prepare_course(out, found)
     problems = collect(out, submissions, found)
+    prepared = time.perf_counter() - started
     batch = Batch(out, use_sandbox)
     pending = [(a, s) for a, students in found.items() for s in students if not batch.is_done(a, s)]
     for assignment, student in pending:
@@ -245,9 +246,13 @@ def grade(submissions: Path, out: Path, workers: int | None = None, only: list[s
                 problems[(result.student, result.assignment)].append(problem)
             bar.set_postfix_str(f"{result.student}/{result.assignment}", refresh=False)
             bar.update()
-    grading_seconds = time.perf_counter() - started
-    course.run_nbgrader_api(out, "generate_feedback", list(found), out / "logs" / "feedback.log")
-    course.run_nbgrader(["export", "--to", str(out / "grades.csv")], out, out / "logs" / "export.log")
+    grading_seconds = time.perf_counter() - started - prepared
+    missing_feedback = sorted({a for a, students in found.items() for s in students
+                               if not (out / "feedback" / s / a / f"{a}.html").exists()
+                               and (out / "autograded" / s / a / f"{a}.ipynb").exists()})
+    if missing_feedback:  # submissions graded by an earlier version, or whose page was deleted
+        course.run_nbgrader_api(out, "generate_feedback", missing_feedback, out / "logs" / "feedback.log")
+    export.write_grades_csv(out, out / "grades.csv")
     rows = export.per_question_rows(out, found)
     export.write_per_question_csv(rows, out / "grades_by_test.csv")
     export.write_gradescope(rows, out, problems)
@@ -257,19 +262,22 @@ def grade(submissions: Path, out: Path, workers: int | None = None, only: list[s
     for (student, assignment), notes in sorted(problems.items()):
         for note in notes:
             print(f"problem: {student}/{assignment}: {note}")
-    print_summary(batch, len(jobs), workers if not scheduler else None, grading_seconds,
+    print_summary(batch, len(jobs), workers if not scheduler else None, prepared, grading_seconds,
                   time.perf_counter() - started)
     return problems
 
 
-def print_summary(batch: Batch, graded: int, workers: int | None, grading_seconds: float, total_seconds: float):
+def print_summary(batch: Batch, graded: int, workers: int | None, prepared_seconds: float, grading_seconds: float,
+                  total_seconds: float):
     """Graded, failed, and the time per notebook (worker time and wall time)."""
     line = f"summary: {graded - len(batch.failed)} graded, {len(batch.failed)} failed"
     if batch.seconds:
         line += (f"; per notebook {statistics.mean(batch.seconds):.1f} s of worker time"
                  f" (median {statistics.median(batch.seconds):.1f}, max {max(batch.seconds):.1f})"
                  f", {grading_seconds / len(batch.seconds):.1f} s of wall time")
-    line += f"; {total_seconds:.0f} s in all" + (f" with {workers} workers" if workers else "")
+    line += (f"; {total_seconds:.0f} s in all ({prepared_seconds:.0f} s release and rebuild, {grading_seconds:.0f} s"
+             f" grading, {total_seconds - prepared_seconds - grading_seconds:.0f} s exports)")
+    line += f" with {workers} workers" if workers else ""
     print(line, flush=True)
 
 

@@ -19,6 +19,10 @@ def import_result(out: Path, result: Result) -> None:
     folder = out / "autograded" / result.student / result.assignment
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{result.assignment}.ipynb").write_text(result.notebook)
+    if result.feedback:
+        page = out / "feedback" / result.student / result.assignment / f"{result.assignment}.html"
+        page.parent.mkdir(parents=True, exist_ok=True)
+        page.write_text(result.feedback)
     with Gradebook(f"sqlite:///{out / 'gradebook.db'}") as gradebook, warnings.catch_warnings():
         warnings.simplefilter("ignore", SAWarning)  # nbgrader's own autoflush notes on a new submission
         gradebook.update_or_create_student(result.student)

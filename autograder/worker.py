@@ -41,6 +41,7 @@ class Result:
     ok: bool
     seconds: float
     notebook: str = ""  # the autograded notebook, as text
+    feedback: str = ""  # the feedback page (HTML, hidden tests removed)
     grades: dict[str, dict] = field(default_factory=dict)  # grade cell -> auto_score, needs_manual_grade
     comments: dict[str, str] = field(default_factory=dict)  # solution cell -> auto_comment
     flagged: bool = False
@@ -49,9 +50,15 @@ class Result:
     host: str = ""
 
 
+# A worker's kernel shares the machine with the other workers' (one per core): one compute thread each.
+SINGLE_THREADED = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+                   "TF_NUM_INTRAOP_THREADS": "1"}
+
+
 def prepare_process() -> None:
     """Environment of a grading process, once: what every nbgrader run of the course gets."""
     os.environ.update({key: value for key, value in course.nbgrader_env().items() if key != "PYTEST_CURRENT_TEST"})
+    os.environ.update(SINGLE_THREADED)
     os.environ.pop("PYTEST_CURRENT_TEST", None)
 
 
@@ -136,6 +143,10 @@ def _grade_in(root: Path, job: Job, result: Result, uid: int) -> None:
         result.error = (outcome.get("error") or result.log or "autograde failed").strip().splitlines()[-1]
         return
     result.notebook = graded.read_text()
+    page = root / "feedback" / student / assignment / f"{assignment}.html"
+    with contextlib.redirect_stderr(io.StringIO()):
+        api.generate_feedback(assignment, student, force=True)
+    result.feedback = page.read_text() if page.exists() else ""
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
         notebook = gradebook.find_submission_notebook(assignment, assignment, student)
         result.grades = {g.name: {"auto_score": g.auto_score, "needs_manual_grade": g.needs_manual_grade}
