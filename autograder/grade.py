@@ -194,22 +194,30 @@ class Batch:
 
 
 def run_jobs(jobs: list[worker.Job], workers: int, scheduler: str | None):
-    """Yield the result of every job as it finishes: on local worker processes, or on a Dask cluster."""
+    """Yield the result of every job as it finishes: on local worker processes, or on a Dask cluster.
+    A worker that is lost (killed, out of memory, its machine gone) gives a failed result, never a stop."""
+    def outcome(future, job):
+        try:
+            return future.result()
+        except Exception as error:  # noqa: BLE001 — reported in the summary and problems.txt
+            return worker.Result(job.assignment, job.student, ok=False, seconds=0.0,
+                                 error=f"the worker was lost: {type(error).__name__}: {error}")
+
     if scheduler:
         from distributed import Client
         from distributed import as_completed as dask_as_completed
 
         with Client(scheduler) as client:
-            futures = [client.submit(worker.grade_one, job, pure=False, key=f"grade-{job.assignment}-{job.student}")
-                       for job in jobs]
+            futures = {client.submit(worker.grade_one, job, pure=False, key=f"grade-{job.assignment}-{job.student}"):
+                       job for job in jobs}
             for future in dask_as_completed(futures):
-                yield future.result()
+                yield outcome(future, futures[future])
         return
     context = multiprocessing.get_context("forkserver")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=worker.prepare_process) as pool:
-        futures = [pool.submit(worker.grade_one, job) for job in jobs]
+        futures = {pool.submit(worker.grade_one, job): job for job in jobs}
         for future in local_as_completed(futures):
-            yield future.result()
+            yield outcome(future, futures[future])
 
 
 def grade(submissions: Path, out: Path, workers: int | None = None, only: list[str] | None = None,
