@@ -167,4 +167,5 @@ def seal(prefixes=("numpy", "course_helpers", "keras", "tensorflow")) -> None:
             module.__class__ = _SealedModule
 
 
-seal()
+if "ipykernel" in sys.modules:  # in a notebook's kernel, where answers run before tests (not in a test runner)
+    seal()

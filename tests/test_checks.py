@@ -1,3 +1,8 @@
+import os
+import subprocess
+import sys
+import textwrap
+
 import numpy as np
 import pytest
 
@@ -70,17 +75,36 @@ def test_concept_answers_must_be_plain_letters_and_numbers():
 
 
 def test_numpy_and_the_checks_cannot_be_patched_through_a_parameter():
-    """Does `def p(m): m.allclose = ...; p(np)` fail, for numpy, numpy.testing and the checks?"""
-    def patch(module):
-        module.allclose = lambda *args, **kwargs: True
+    """In a kernel, does `def p(m): m.allclose = ...; p(np)` fail for numpy, numpy.testing, keras and the checks?
+    (Run in a fresh interpreter: sealing is for kernels, and would stop monkeypatching in this test run.)"""
+    program = textwrap.dedent("""
+        import sys, types
+        sys.modules["ipykernel"] = types.ModuleType("ipykernel")  # as in a Jupyter kernel
+        import numpy as np
+        import keras
+        from course_helpers import checks
 
-    for module in (np, np.testing, checks):
-        with pytest.raises(AttributeError, match="cannot be changed"):
-            patch(module)
-    with pytest.raises(AttributeError, match="cannot be deleted"):
-        del checks.check_close
-    with pytest.raises(AssertionError):
-        checks.check_close([1.0], [2.0], "x")
+        def patch(module):
+            module.allclose = lambda *args, **kwargs: True
+
+        for module in (np, np.testing, keras.ops, checks):
+            try:
+                patch(module)
+            except AttributeError as error:
+                assert "cannot be changed" in str(error)
+            else:
+                raise SystemExit(f"{module.__name__} was patched")
+        try:
+            del checks.check_close
+        except AttributeError as error:
+            assert "cannot be deleted" in str(error)
+        else:
+            raise SystemExit("check_close was deleted")
+        print("sealed")
+    """)
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, env=env, check=False)
+    assert result.returncode == 0 and "sealed" in result.stdout, result.stdout + result.stderr[-2000:]
 
 
 def test_numpy_only_catches_a_framework_called_under_another_name():
