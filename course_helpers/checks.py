@@ -78,6 +78,17 @@ def _note_format(what: str) -> None:
         print(f"{what}: the format is right; whether the answer is right is checked when the notebook is graded.")
 
 
+def check_letter(value, choices: str = "abcd", what: str = "the answer") -> None:
+    """The visible check of a concept answer: its format only (returns nothing, so that nbgrader does not
+    read a returned number as partial credit)."""
+    letter(value, choices, what)
+
+
+def check_number(value, what: str = "the answer") -> None:
+    """The visible check of a numeric concept answer: its format only (returns nothing, see check_letter)."""
+    number(value, what)
+
+
 def check_shape(actual, expected_shape, what, *, hint=""):
     """Raise AssertionError naming ``what`` unless ``actual`` has ``expected_shape``."""
     shape = _shape(plain(actual, what))

@@ -111,3 +111,25 @@ def test_no_test_needs_what_only_an_experiment_makes(assignment):
         needed = (read - from_graded_run) & from_experiments
         assert not needed, f"cell {cell.get('id')} reads {sorted(needed)}, which only experiment cells bind"
         from_graded_run |= bound
+
+
+SOURCES_AND_RELEASES = sorted(course.SOLUTIONS.glob("*/*.ipynb")) + sorted(course.NOTEBOOKS.glob("*/*.ipynb"))
+
+
+@pytest.mark.parametrize("path", SOURCES_AND_RELEASES, ids=lambda p: str(p.relative_to(course.REPO)))
+def test_no_graded_cell_ends_with_a_value(path):
+    """nbgrader reads a number that a graded cell displays as partial credit (and stops on one above the
+    points): does every graded cell end with a statement, or with a check that returns nothing?"""
+    import ast
+
+    nb = nbformat.read(path, as_version=4)
+    returning = {"letter", "number", "plain", "numpy_only"}
+    for cell in nb.cells:
+        if not cell.metadata.get("nbgrader", {}).get("grade") or cell.cell_type != "code":
+            continue
+        last = ast.parse(cell.source).body[-1]
+        if isinstance(last, ast.Expr) and isinstance(last.value, ast.Call):
+            function = last.value.func
+            name = function.attr if isinstance(function, ast.Attribute) else getattr(function, "id", "")
+            assert name not in returning and name.startswith(("check", "print")), (
+                f"{cell.metadata.nbgrader['grade_id']} ends with {ast.unparse(last)[:60]}")
