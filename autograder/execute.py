@@ -43,14 +43,14 @@ class ResilientExecute(Execute):
                 and bool(set(cell.metadata.get("tags", [])) & set(self.skip_tags)))
 
     @staticmethod
-    def kind(cell, index_of_first_code: bool) -> str:
+    def kind(cell, is_first_code_cell: bool) -> str:
         """What a cell is, for the timing report: set-up (the first code cell), answer, test or other."""
         nbgrader = cell.metadata.get("nbgrader", {})
         if nbgrader.get("grade"):
             return "tests"
         if nbgrader.get("solution"):
             return "answers"
-        return "setup" if index_of_first_code else "other cells"
+        return "setup" if is_first_code_cell else "other cells"
 
     def preprocess(self, nb, resources=None, km=None):
         from nbclient import NotebookClient

@@ -48,7 +48,7 @@ def test_the_reference_and_an_alternative_score_the_same_twice(tmp_path, graded)
     """Graded a second time, do the reference and an alternative correct answer of the notebook whose test
     trains a network (01) get exactly the same per-test scores?"""
     assignment = "01_perceptron_xor"
-    students = [s for s in ("reference", "alternative-correct") if (course.SAMPLES / s / assignment).is_dir()]
+    students = ["reference", "alternative-correct"]
     submissions = copy_samples(tmp_path, [(s, assignment) for s in students])
     out = tmp_path / "out"
     grade.grade(submissions, out, workers=2, progress=False)
