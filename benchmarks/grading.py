@@ -78,7 +78,7 @@ def breakdown(out: Path) -> str:
         count += 1
         parts = dict((kind, float(value)) for kind, value in re.findall(r"([a-z ]+) ([\d.]+) s", timing.group(1)))
         parts = {kind.strip(): value for kind, value in parts.items()}
-        parts["nbgrader's own work (copying, gradebook, rebuild)"] = float(worker.group(1)) - sum(parts.values())
+        parts["nbgrader's own work (copies, gradebook, feedback page)"] = float(worker.group(1)) - sum(parts.values())
         for kind, value in parts.items():
             totals[kind] = totals.get(kind, 0.0) + value
     return "; ".join(f"{kind} {value / count:.2f} s" for kind, value in totals.items()) if count else "no logs"
