@@ -2,8 +2,9 @@
 
     python -m autograder.release [ASSIGNMENT ...] [--into DIR]
 
-nbgrader runs in a scratch course folder, so the repo gets no gradebook; the student versions then
-replace notebooks/<assignment>/ (or DIR/<assignment>/).
+The solutions are first stamped with the course's repository address (links.py). nbgrader runs in a
+scratch course folder, so the repo gets no gradebook; the student versions then replace
+notebooks/<assignment>/ (or DIR/<assignment>/).
 """
 
 import argparse
@@ -12,7 +13,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from autograder import course
+from autograder import course, links
 
 
 def release(assignment_ids: list[str], into: Path) -> None:
@@ -20,6 +21,7 @@ def release(assignment_ids: list[str], into: Path) -> None:
     unknown = sorted(set(assignment_ids) - set(course.assignments()))
     if unknown:
         raise course.GradingError(f"no such assignment in solutions/: {', '.join(unknown)}")
+    links.stamp(assignment_ids)
     with tempfile.TemporaryDirectory(prefix="release-") as scratch:
         course_dir = Path(scratch)
         course.write_course_config(course_dir)

@@ -1,12 +1,21 @@
 """Run mode (quick on a CPU, full on a GPU), seeding and a short environment report."""
 
+import importlib.metadata
+import importlib.util
 import os
 import platform
+import re
+import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 MODES = ("quick", "full")
 MODE_VARIABLE = "COURSE_MODE"
+PYPROJECT = Path(__file__).resolve().parent.parent / "pyproject.toml"
+# Where a platform brings its own (Colab), these are used as they are from the pinned minor version up to the
+# next major version; older or newer ones get a message that says what to install.
+FRAMEWORKS = ("keras", "tensorflow")
 
 
 def gpu_visible() -> bool:
@@ -42,6 +51,53 @@ def seed_everything(seed: int = 42) -> None:
     keras.utils.set_random_seed(seed)
 
 
+def pins(pyproject: Path = PYPROJECT) -> dict[str, str]:
+    """The course's pinned versions (pyproject.toml's `name==version` dependencies), by distribution name;
+    empty where the course's pyproject.toml cannot be read (the grading sandbox hides it)."""
+    if not pyproject.is_file():
+        return {}
+    dependencies = tomllib.loads(pyproject.read_text())["project"]["dependencies"]
+    return dict(re.fullmatch(r"([A-Za-z0-9_.-]+)==(\S+)", pin).groups() for pin in dependencies if "==" in pin)
+
+
+def _release(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in re.findall(r"\d+", version.split("+")[0])[:3])
+
+
+def version_problems(installed: dict[str, str] | None = None) -> list[str]:
+    """A message for each framework whose installed version is outside the course's range."""
+    pinned = pins()
+    if installed is None:
+        installed = {}
+        for name in FRAMEWORKS:
+            try:
+                installed[name] = importlib.metadata.version(name)
+            except importlib.metadata.PackageNotFoundError:
+                continue
+    problems = []
+    for name, version in installed.items():
+        if name not in pinned:
+            continue
+        lowest = _release(pinned[name])[:2]
+        if not lowest <= _release(version)[:2] < (lowest[0] + 1,):
+            problems.append(
+                f"{name} {version} is outside the range this course supports ({'.'.join(map(str, lowest))} up to "
+                f"{lowest[0] + 1}, tested with {pinned[name]}): run `%pip install {name}=={pinned[name]}` "
+                "and restart the kernel.")
+    return problems
+
+
+def require(module: str, distribution: str) -> None:
+    """Install the course's pinned ``distribution`` when ``module`` is missing (a platform such as Colab
+    without it); elsewhere do nothing."""
+    if importlib.util.find_spec(module) is not None:
+        return
+    requirement = f"{distribution}=={pins()[distribution]}"
+    print(f"Installing {requirement}, which this platform lacks")
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", requirement], check=True)
+    importlib.invalidate_caches()
+
+
 def report() -> None:
     """Print versions, the run mode and the devices the Keras backend sees."""
     import keras
@@ -50,6 +106,8 @@ def report() -> None:
     backend = keras.backend.backend()
     print(f"Python {platform.python_version()}, NumPy {numpy.__version__}, Keras {keras.__version__}"
           f" (backend: {backend})")
+    for problem in version_problems():
+        print(f"Warning: {problem}")
     print(f"Run mode: {mode()}  (set {MODE_VARIABLE}=quick or full to choose)")
     print(f"Devices: {', '.join(_backend_devices(backend))}")
     sys.stdout.flush()
