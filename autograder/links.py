@@ -23,8 +23,8 @@ COLAB_BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
 BINDER_BADGE = "https://mybinder.org/badge_logo.svg"
 BADGE_LINE = re.compile(r"^\[!\[Open In Colab\].*\n\n?", re.MULTILINE)
 FETCH_BLOCK = re.compile(r"^# Opened alone .*?^    sys\.path\.insert\(0, COURSE_HOME\)\n", re.MULTILINE | re.DOTALL)
-SETUP_ANCHOR = re.compile(r'^os\.environ(?:\.setdefault\("TF_CPP_MIN_LOG_LEVEL", "3"\)|\["TF_CPP_MIN_LOG_LEVEL"\] = "3")\n',
-                          re.MULTILINE)
+SETUP_ANCHOR = re.compile(
+    r'^os\.environ(?:\.setdefault\("TF_CPP_MIN_LOG_LEVEL", "3"\)|\["TF_CPP_MIN_LOG_LEVEL"\] = "3")\n', re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,8 @@ class Repository:
     def owner_and_name(self) -> str:
         match = re.fullmatch(r"https://github\.com/([^/]+/[^/]+?)(?:\.git)?/?", self.url)
         if not match:
-            raise course.GradingError(f"[tool.course] repository must be https://github.com/OWNER/NAME, not {self.url!r}")
+            raise course.GradingError(
+                f"[tool.course] repository must be https://github.com/OWNER/NAME, not {self.url!r}")
         return match.group(1)
 
     def colab_url(self, notebook: str) -> str:
@@ -64,7 +65,7 @@ def badge_line(repository: Repository, assignment: str) -> str:
 
 def fetch_block(repository: Repository) -> str:
     """Setup-cell code: without `course_helpers` importable, clone the course once and put it on sys.path."""
-    return f'''# Opened alone (on Colab, or downloaded)? Then fetch the course's helpers and data once; else nothing happens.
+    return f'''# Opened alone (Colab, a download)? Fetch the course's helpers and data once; else this does nothing.
 COURSE_REPOSITORY = os.environ.get("COURSE_REPOSITORY", "{repository.url}")
 COURSE_HOME = os.path.expanduser("~/training-deep-neural-networks")
 if importlib.util.find_spec("course_helpers") is None:

@@ -55,4 +55,4 @@ def test_a_fork_changes_every_link_and_stamping_twice_changes_nothing():
 
 def test_an_address_that_is_not_github_is_a_clear_error():
     with pytest.raises(course.GradingError, match="OWNER/NAME"):
-        links.Repository("https://gitlab.com/a/b", "main").owner_and_name
+        links.Repository("https://gitlab.com/a/b", "main").colab_url("notebooks/x.ipynb")

@@ -5,8 +5,11 @@ an error and draws its figures, a student notebook has nbgrader's Validate butto
 import re
 import time
 
+from pathlib import Path
+
 import pytest
-from conftest import REPO
+
+REPO = Path(__file__).resolve().parents[2]
 
 SOLUTIONS = sorted(path.relative_to(REPO).as_posix() for path in REPO.glob("solutions/*/*.ipynb"))
 STUDENT_NOTEBOOK = sorted(path.relative_to(REPO).as_posix() for path in REPO.glob("notebooks/*/*.ipynb"))[0]
@@ -32,6 +35,11 @@ RUN_FINISHED_JS = """() => {
     const kernel = document.querySelector('.jp-Notebook-ExecutionIndicator');
     return prompts.length > 0 && /^\\[\\d+\\]:$/.test(prompts[0]) && !prompts.some(p => p.includes('*'))
         && kernel !== null && kernel.dataset.status === 'idle';
+}"""
+# The interact's output is cleared and drawn again: done when it shows an image other than `before`.
+REDRAWN_JS = """before => {
+    const img = document.querySelector('.jp-NotebookPanel .widget-interact img');
+    return img !== null && img.complete && img.src !== before;
 }"""
 KERNEL_IDLE_JS = """() => {
     const kernel = document.querySelector('.jp-Notebook-ExecutionIndicator');
@@ -134,8 +142,6 @@ def test_slider_redraws_figure(page, lab, screenshots):
     slider = interact.locator(".widget-slider", has=page.get_by_text("learning_rate", exact=True))
     slider.locator(".noUi-handle").focus()
     page.keyboard.press("ArrowRight")
-    page.wait_for_function("([img, before]) => img.isConnected && img.src !== before",
-                           arg=[figure.element_handle(), before], timeout=30_000)
-    interact.locator("img").wait_for()
+    page.wait_for_function(REDRAWN_JS, arg=before, timeout=30_000)
     interact.screenshot(path=screenshots / "slider-after.png")
     assert interact.locator("img").get_attribute("src") != before
