@@ -1,7 +1,8 @@
 """Time and peak memory of every solution notebook in quick mode (`make benchmark`).
 
 Each notebook runs top to bottom in its own process, as a student's kernel would; the peak resident
-memory is the kernel's (it is that process's only child). Writes benchmarks/notebooks.md.
+memory is the kernel's (it is that process's only child). Run on every notebook, it writes
+benchmarks/notebooks.md; on the notebooks named, it prints their rows only.
 
     python benchmarks/run_notebooks.py [--mode quick|full] [NOTEBOOK ...]
 """
@@ -65,6 +66,8 @@ def main() -> None:
         rows.append(f"| {notebook.stem} | {args.mode} | {numbers['seconds']:.1f} | {numbers['peak_mb']:.0f} |"
                     f" {'yes' if ok else 'NO'} |")
         print(rows[-1], flush=True)
+    if args.notebooks:
+        return
     machine = f"{cpu_name()}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
     text = "\n".join([
         "# Notebook benchmark",
