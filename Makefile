@@ -13,7 +13,7 @@ SANDBOX ?= on
 WORKERS ?=
 SCHEDULER ?=
 
-.PHONY: lab grade release samples sandbox test lint benchmark benchmark-grading clean data-full
+.PHONY: lab grade release samples sandbox test test-browser test-platforms chromium lint benchmark benchmark-grading clean data-full
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else \
@@ -23,9 +23,10 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 ## make lab: JupyterLab on the student notebooks, with nbgrader's extensions
+# jupyterlab-settings/ holds the course's defaults: no news question, no update check, no build prompt.
 lab: $(VENV)/.installed
 	jupyter lab --ServerApp.root_dir=$(CURDIR) --LabApp.default_url=/lab/tree/notebooks \
-		$$([ "$$(id -u)" = 0 ] && echo --allow-root)
+		--LabApp.app_settings_dir=$(CURDIR)/jupyterlab-settings $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 ## make sandbox: install bubblewrap, which isolates student code while it is graded (Debian/Ubuntu, as root)
 sandbox:
@@ -50,6 +51,25 @@ samples: $(VENV)/.installed
 ## make test: the whole test suite (what CI runs)
 test: $(VENV)/.installed sandbox
 	$(PY) -m pytest
+
+## make test-browser: every solution notebook run in JupyterLab in headless Chromium (a few minutes)
+test-browser: $(VENV)/.browser-installed chromium
+	$(PY) -m pytest tests/browser --browser
+
+# Playwright's Python API only: it drives Debian's chromium and never downloads a browser of its own.
+$(VENV)/.browser-installed: $(VENV)/.installed
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev,browser]'
+	touch $@
+
+## make test-platforms: environment.yml installed into a fresh venv as Binder does, a notebook run there (minutes)
+test-platforms: $(VENV)/.installed
+	$(PY) -m pytest tests/platforms --platforms
+
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+		&& apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+		|| echo "chromium is not installed and could not be installed here: the browser test will be skipped" \
+		        "(as root: apt-get install chromium)"
 
 lint: $(VENV)/.installed
 	$(PY) -m ruff check .

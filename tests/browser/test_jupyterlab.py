@@ -4,7 +4,6 @@ an error and draws its figures, a student notebook has nbgrader's Validate butto
 
 import re
 import time
-
 from pathlib import Path
 
 import pytest
@@ -28,22 +27,25 @@ CODE_CELLS_JS = """() => [...document.querySelectorAll('.jp-NotebookPanel .jp-Co
     images: [...cell.querySelectorAll('.jp-OutputArea-output img')]
         .map(img => ({complete: img.complete, width: img.naturalWidth})),
 }))"""
+# The kernel's state as the status bar shows it ("Python 3 (ipykernel) | Idle"); "No Kernel | Initializing" at first.
+KERNEL_IDLE_JS = """() => {
+    const statusbar = document.getElementById('jp-main-statusbar');
+    return statusbar !== null && /\\| Idle\\b/.test(statusbar.innerText) && !/No Kernel/.test(statusbar.innerText);
+}"""
+# Started: the first code cell is queued, running or done.
+RUN_STARTED_JS = """() => document.querySelector('.jp-NotebookPanel .jp-CodeCell .jp-InputPrompt').textContent.trim()
+    !== '[ ]:'"""
 # Done: the first code cell has run, no cell is queued or running ([*]) and the kernel is idle.
-RUN_FINISHED_JS = """() => {
+RUN_FINISHED_JS = f"""() => {{
     const prompts = [...document.querySelectorAll('.jp-NotebookPanel .jp-CodeCell .jp-InputPrompt')]
         .map(prompt => prompt.textContent.trim());
-    const kernel = document.querySelector('.jp-Notebook-ExecutionIndicator');
     return prompts.length > 0 && /^\\[\\d+\\]:$/.test(prompts[0]) && !prompts.some(p => p.includes('*'))
-        && kernel !== null && kernel.dataset.status === 'idle';
-}"""
+        && ({KERNEL_IDLE_JS})();
+}}"""
 # The interact's output is cleared and drawn again: done when it shows an image other than `before`.
-REDRAWN_JS = """before => {
-    const img = document.querySelector('.jp-NotebookPanel .widget-interact img');
+REDRAWN_JS = """([interact, before]) => {
+    const img = interact.querySelector('img');
     return img !== null && img.complete && img.src !== before;
-}"""
-KERNEL_IDLE_JS = """() => {
-    const kernel = document.querySelector('.jp-Notebook-ExecutionIndicator');
-    return kernel !== null && kernel.dataset.status === 'idle';
 }"""
 
 
@@ -58,6 +60,7 @@ def run_all_cells(page):
     """Run → Run All Cells, and wait until the run has finished (or stopped at an error)."""
     page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
     page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
+    page.wait_for_function(RUN_STARTED_JS, timeout=30_000)
     page.wait_for_function(RUN_FINISHED_JS, timeout=RUN_ALL_TIMEOUT_S * 1000, polling=500)
     time.sleep(1)  # a widget or a late figure renders just after the kernel goes idle
     page.wait_for_function(RUN_FINISHED_JS, timeout=RUN_ALL_TIMEOUT_S * 1000, polling=500)
@@ -114,7 +117,8 @@ def test_solution_notebook_runs_without_errors_and_draws_figures(page, lab, scre
     run_all_cells(page)
     cells = page.evaluate(CODE_CELLS_JS)
     save_figures(page, screenshots / path.split("/")[1])
-    assert problems_in(cells) == []
+    problems = problems_in(cells)
+    assert not problems, "\n".join(problems)
     assert sum(len(cell["images"]) for cell in cells) > 0, "the notebook drew no figure"
     assert interruptions(page) == []
 
@@ -132,16 +136,14 @@ def test_slider_redraws_figure(page, lab, screenshots):
     """In notebook 06, does moving the learning-rate slider redraw the figure of the paths?"""
     open_notebook(page, lab, SLIDER_NOTEBOOK)
     run_all_cells(page)
-    interact = page.locator(".jp-NotebookPanel .widget-interact")
-    interact.wait_for()
-    figure = interact.locator("img")
-    figure.wait_for()
-    before = figure.get_attribute("src")
+    learning_rate = page.get_by_text("learning_rate", exact=True)
+    interact = page.locator(".jp-NotebookPanel .widget-interact", has=learning_rate)
+    interact.locator("img").wait_for()
+    before = interact.locator("img").get_attribute("src")
     interact.screenshot(path=screenshots / "slider-before.png")
 
-    slider = interact.locator(".widget-slider", has=page.get_by_text("learning_rate", exact=True))
-    slider.locator(".noUi-handle").focus()
+    interact.locator(".widget-slider", has=learning_rate).locator(".noUi-handle").focus()
     page.keyboard.press("ArrowRight")
-    page.wait_for_function(REDRAWN_JS, arg=before, timeout=30_000)
+    page.wait_for_function(REDRAWN_JS, arg=[interact.element_handle(), before], timeout=30_000)
     interact.screenshot(path=screenshots / "slider-after.png")
     assert interact.locator("img").get_attribute("src") != before

@@ -1,5 +1,6 @@
-"""Binder builds the course from environment.yml: its pip part, installed into a fresh environment, runs
-the heaviest notebook in quick mode within the course's memory budget (Binder gives 2 GB in all)."""
+"""Binder builds the course from environment.yml and postBuild: environment.yml's pip part, installed into
+a fresh environment, runs the heaviest notebook in quick mode within the course's memory budget (Binder
+gives 2 GB in all), and postBuild puts the course's JupyterLab settings where JupyterLab reads them."""
 
 import os
 import re
@@ -34,6 +35,11 @@ def test_environment_yml_installs_a_course_that_runs_within_binders_memory(tmp_p
     requirements.write_text("\n".join(pip_part) + "\n")
     subprocess.run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", requirements],
                    cwd=course.REPO, env=environment, check=True)
+
+    subprocess.run(["bash", course.REPO / "postBuild"], cwd=course.REPO, env=environment, check=True)
+    settings = venv / "share" / "jupyter" / "lab" / "settings"
+    for name in ("overrides.json", "page_config.json"):
+        assert (settings / name).read_text() == (course.REPO / "jupyterlab-settings" / name).read_text()
 
     run = subprocess.run([python, course.REPO / "benchmarks" / "run_notebooks.py", HEAVIEST], cwd=course.REPO,
                          env=environment, capture_output=True, text=True, timeout=900)
