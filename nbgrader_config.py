@@ -39,6 +39,9 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 c.ResilientExecute.max_restarts = 3
+# After the last cell the kernel is killed, not asked to exit: its clean-up (TensorFlow's, the
+# interpreter's) costs a second of CPU per notebook, and nothing it would still do is graded.
+c.ResilientExecute.shutdown_kernel = "immediate"
 
 # Feedback shows each test's message but never the source of hidden tests.
 c.GenerateFeedback.preprocessors = [
@@ -46,3 +49,4 @@ c.GenerateFeedback.preprocessors = [
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
     "autograder.feedback.HideHiddenTests",
 ]
+c.GenerateFeedback.exporter_class = "autograder.feedback.FeedbackExporter"

@@ -77,6 +77,27 @@ def test_student_validate_passes_on_the_reference_with_plain_tensorflow(tmp_path
             assert "Success! Your notebook passes all the tests." in output, (assignment, output[-3000:])
 
 
+def test_feedback_exporter_writes_the_page_nbconvert_writes():
+    """Is a page of the faster feedback exporter nbconvert's own page (the same document once parsed), with
+    every image described, also images in outputs and in a cell's HTML?"""
+    from bs4 import BeautifulSoup
+    from nbconvert.exporters import HTMLExporter
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+    from autograder.feedback import FeedbackExporter
+
+    nb = new_notebook(cells=[
+        new_markdown_cell('A figure <img src="a.png"> and ![a plot](b.png) and <IMG\nsrc="c.png" alt="">.'),
+        new_code_cell("plot()", outputs=[
+            new_output("display_data", data={"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"},
+                       metadata={"image/png": {"width": 20}}),
+            new_output("display_data", data={"image/svg+xml": "<svg></svg>"})])])
+    theirs, _ = HTMLExporter(template_name="classic").from_notebook_node(nb)
+    ours, _ = FeedbackExporter(template_name="classic").from_notebook_node(nb)
+    assert str(BeautifulSoup(ours, "html.parser")) == str(BeautifulSoup(theirs, "html.parser"))
+    assert ours.count("No description has been provided for this image") == 3
+
+
 def test_ignore_pattern_drops_tensorflow_and_warning_lines_only():
     """Does the configured pattern match TensorFlow's C++ lines and Python warnings, but not a traceback?"""
     namespace = {"get_config": lambda: _Config()}
