@@ -34,8 +34,9 @@ FORBIDDEN_DUNDERS = {"__dict__", "__code__", "__globals__", "__builtins__", "__c
                      "__defaults__", "__kwdefaults__", "__closure__", "__mro__", "__bases__", "__setattr__",
                      "__getattribute__", "__delattr__", "__import__", "__loader__", "__spec__"}
 # Names the notebooks bind to modules in their own cells.
-KNOWN_MODULES = {"np", "numpy", "keras", "tf", "tensorflow", "plt", "matplotlib", "checks", "plotting", "runtime", "widgets",
-                 "course_helpers", "sklearn", "os", "sys", "math", "random", "warnings", "nbformat", "scipy"}
+KNOWN_MODULES = {"np", "numpy", "keras", "tf", "tensorflow", "plt", "matplotlib", "checks", "plotting", "runtime",
+                 "training", "widgets", "course_helpers", "sklearn", "os", "sys", "math", "random", "warnings",
+                 "nbformat", "scipy"}
 
 
 def root_name(node: ast.AST) -> str | None:

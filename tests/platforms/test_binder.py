@@ -41,9 +41,9 @@ def test_environment_yml_installs_a_course_that_runs_within_binders_memory(tmp_p
     for name in ("overrides.json", "page_config.json"):
         assert (settings / name).read_text() == (course.REPO / "jupyterlab-settings" / name).read_text()
 
-    run = subprocess.run([python, course.REPO / "benchmarks" / "run_notebooks.py", HEAVIEST], cwd=course.REPO,
-                         env=environment, capture_output=True, text=True, timeout=900)
+    run = subprocess.run([python, course.REPO / "benchmarks" / "run_notebooks.py", "--repeat", "1", HEAVIEST],
+                         cwd=course.REPO, env=environment, capture_output=True, text=True, timeout=900)
     assert run.returncode == 0, run.stdout + run.stderr[-3000:]
-    row = re.search(r"\| 08_capstone \| quick \| ([\d.]+) \| (\d+) \|", run.stdout)
+    row = re.search(r"\| 08_capstone \| quick \| ([\d.]+) \| ([\d.]+) \| (\d+) \|", run.stdout)
     assert row, run.stdout
-    assert int(row.group(2)) <= KERNEL_BUDGET_MB, f"peak {row.group(2)} MB in quick mode"
+    assert int(row.group(3)) <= KERNEL_BUDGET_MB, f"peak {row.group(3)} MB in quick mode"
