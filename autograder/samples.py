@@ -1,12 +1,14 @@
 """Build the sample submissions in autograder/samples/ from their specs (`make samples`).
 
-    python -m autograder.samples [--check]
+    python -m autograder.samples [--check] [--assignments A ...] [--grade [--out DIR]]
 
 Each autograder/sample_specs/<assignment>.toml names sample students. A sample starts from the
 student release (notebooks/<assignment>/), takes the reference answers of the cells it lists (or of
 every answer cell when ``base = "reference"``), then applies its text replacements: a known mistake
 is written as the reference answer with one small edit. ``zero`` lists the tests the sample must
 fail; it must pass every other test. ``--check`` fails if a committed sample differs from a fresh build.
+``--grade`` then grades the samples (of ``--assignments`` only, while you work on a notebook) and lists
+every test whose score differs from what its spec says.
 """
 
 import argparse
@@ -62,8 +64,8 @@ def load_specs(assignment: str) -> list[Sample]:
     return samples
 
 
-def all_samples() -> list[Sample]:
-    return [s for a in course.assignments() for s in load_specs(a)]
+def all_samples(assignments: list[str] | None = None) -> list[Sample]:
+    return [s for a in assignments or course.assignments() for s in load_specs(a)]
 
 
 def test_points(assignment: str) -> dict[str, float]:
@@ -183,34 +185,80 @@ def sample_files(sample: Sample) -> dict[str, str]:
     return files
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="only compare with the committed samples")
-    args = parser.parse_args(argv)
+def write(chosen: list[Sample], check: bool, assignments: list[str]) -> list[str]:
+    """Write (or with ``check`` compare) the files of ``chosen``; return what is stale."""
     stale = []
     expected_paths = set()
-    for sample in all_samples():
+    for sample in chosen:
         folder = course.SAMPLES / sample.student / sample.assignment
         for name, text in sample_files(sample).items():
             path = folder / name
             expected_paths.add(path)
-            if args.check:
+            if check:
                 if not path.exists() or path.read_text() != text:
                     stale.append(str(path.relative_to(course.REPO)))
             else:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(text)
-    for path in sorted(p for p in course.SAMPLES.rglob("*") if p.is_file() and p not in expected_paths):
-        if args.check:
+    ours = [p for p in course.SAMPLES.rglob("*")
+            if p.is_file() and p.relative_to(course.SAMPLES).parts[1] in assignments]
+    for path in sorted(p for p in ours if p not in expected_paths):
+        if check:
             stale.append(f"{path.relative_to(course.REPO)} (no spec makes it)")
         else:
             path.unlink()
     for folder in sorted((p for p in course.SAMPLES.rglob("*") if p.is_dir()), reverse=True):
-        if not args.check and not any(folder.iterdir()):
+        if not check and not any(folder.iterdir()):
             folder.rmdir()
+    return stale
+
+
+def verify(chosen: list[Sample], assignments: list[str], out: Path, workers: int | None = None) -> list[str]:
+    """Grade ``chosen`` into ``out``; return, for each sample whose scores differ from its spec, what differs."""
+    from nbgrader.api import Gradebook
+
+    from autograder import grade
+
+    grade.grade(course.SAMPLES, out, workers=workers, only=assignments, fresh=True, progress=False)
+    differences = []
+    with Gradebook(f"sqlite:///{out / 'gradebook.db'}") as gradebook:
+        for sample in chosen:
+            expected = sample.expected_scores(test_points(sample.assignment))
+            notebook = gradebook.find_submission_notebook(sample.assignment, sample.assignment, sample.student)
+            got = {g.name: g.score for g in notebook.grades}
+            wrong = {t: (got.get(t), points) for t, points in expected.items() if got.get(t) != points}
+            if wrong:
+                differences.append(f"{sample.assignment}/{sample.student}: " + ", ".join(
+                    f"{test} scored {scored} (spec: {points})" for test, (scored, points) in wrong.items()))
+    return differences
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="only compare with the committed samples")
+    parser.add_argument("--assignments", nargs="+", help="only these assignments (default: all)")
+    parser.add_argument("--grade", action="store_true", help="then grade them and compare with their specs")
+    parser.add_argument("--out", type=Path, default=course.REPO / "build" / "samples",
+                        help="course folder for --grade (default: build/samples)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="grading processes for --grade (default: one per core)")
+    args = parser.parse_args(argv)
+    assignments = args.assignments or course.assignments()
+    unknown = sorted(set(assignments) - set(course.assignments()))
+    if unknown:
+        print(f"no such assignment in solutions/: {', '.join(unknown)}", file=sys.stderr)
+        return 1
+    chosen = all_samples(assignments)
+    stale = write(chosen, args.check, assignments)
     if stale:
         print("stale samples (run `make samples`):\n  " + "\n  ".join(stale), file=sys.stderr)
         return 1
+    if args.grade:
+        differences = verify(chosen, assignments, args.out, args.workers)
+        for line in differences:
+            print(line, file=sys.stderr)
+        print(f"{len(chosen) - len(differences)} of {len(chosen)} samples earn exactly their spec's scores")
+        return 1 if differences else 0
     return 0
 
 
