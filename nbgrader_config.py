@@ -34,11 +34,15 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",
+    "autograder.verdict.ApplyVerdicts",
     "nbgrader.preprocessors.SaveAutoGrades",
     "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 c.ResilientExecute.max_restarts = 3
+# Every test cell is judged outside the student's kernel (autograder/verdict.py): the kernel runs the
+# visible checks only, and the grade is what the grader's own replay of each whole test cell gives.
+c.ResilientExecute.judge_outside = True
 # After the last cell the kernel is killed, not asked to exit: its clean-up (TensorFlow's, the
 # interpreter's) costs a second of CPU per notebook, and nothing it would still do is graded.
 c.ResilientExecute.shutdown_kernel = "immediate"

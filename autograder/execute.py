@@ -9,16 +9,24 @@ remaining cells are marked as not run.
 
 Cells tagged ``experiment`` (figures, Keras experiments) are not run while grading: no test depends
 on them (tests/test_notebooks.py checks that no later cell reads what only they bind).
+
+With ``judge_outside`` (and the source notebook in ``source_notebook``), test cells run here with
+their visible part only, and after the last cell, while the kernel still runs, verdict.py judges
+every test cell outside the kernel; ``resources["verdicts"]`` carries the verdicts to ApplyVerdicts.
 """
 
 import time
 from collections import Counter
+from pathlib import Path
 
+import nbformat
 from jupyter_core.utils import run_sync
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute
-from traitlets import Integer, List, Unicode
+from traitlets import Bool, Integer, List, Unicode
+
+from autograder import remote, verdict
 
 KERNEL_DIED = ("The kernel died while this cell ran (a crash, or the memory or CPU-time limit). The grader"
                " restarted it, re-ran the cells above and went on.")
@@ -36,6 +44,10 @@ class ResilientExecute(Execute):
     max_restarts = Integer(3, help="kernel deaths survived per notebook").tag(config=True)
     skip_tags = List(Unicode(), ["experiment"],
                      help="cells with one of these tags are not run (never a graded or answer cell)").tag(config=True)
+    judge_outside = Bool(False, help="judge test cells outside the kernel (verdict.py)").tag(config=True)
+    source_notebook = Unicode("", help="the assignment's source notebook, with reference answers and hidden"
+                                       " tests (needed to judge outside the kernel)").tag(config=True)
+    agent_timeout = Integer(60, help="seconds for the kernel to start the grader's agent").tag(config=True)
 
     def is_skipped(self, cell) -> bool:
         nbgrader = cell.metadata.get("nbgrader", {})
@@ -58,6 +70,7 @@ class ResilientExecute(Execute):
         NotebookClient.__init__(self, nb, km)
         self.reset_execution_trackers()
         self._check_assign_resources(resources)
+        outside = self.judge_outside and bool(self.source_notebook)
         ran: list[str] = []
         restarts = 0
         seconds: Counter[str] = Counter()
@@ -75,6 +88,9 @@ class ResilientExecute(Execute):
                     cell.outputs = [NotebookNode(output_type="stream", name="stdout", text=SKIPPED)]
                     continue
                 cell_started = time.perf_counter()
+                source = cell.source
+                if outside and cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade"):
+                    cell.source = verdict.visible_part(source)
                 try:
                     self.preprocess_cell(cell, resources, index)
                     seconds[self.kind(cell, not ran)] += time.perf_counter() - cell_started
@@ -87,11 +103,51 @@ class ResilientExecute(Execute):
                     while restarts <= self.max_restarts and not self._restart_and_replay(ran):
                         restarts += 1
                     continue
+                finally:
+                    executed, cell.source = cell.source, source
                 if cell.cell_type == "code":
-                    ran.append(cell.source)
+                    ran.append(executed)
+            if outside:
+                judging_started = time.perf_counter()
+                resources["verdicts"] = self._judge(ran, restarts)
+                seconds["verdicts"] = time.perf_counter() - judging_started
         self.set_widgets_metadata()
         self.log.info("Timing: %s", ", ".join(f"{kind} {value:.2f} s" for kind, value in seconds.items()))
         return self.nb, self.resources
+
+    def _judge(self, ran: list[str], restarts: int) -> dict:
+        """Every test cell's verdict, decided outside the kernel (verdict.py), while the kernel still runs."""
+        source_nb = nbformat.read(self.source_notebook, as_version=4)
+        deaths = [restarts]
+
+        def start() -> remote.Link:
+            return remote.start_agent(lambda code: self.kc.execute(code, silent=True, store_history=False,
+                                                                   allow_stdin=False, stop_on_error=False),
+                                      Path(self.km.connection_file).parent, self.agent_timeout,
+                                      interrupt=run_sync(self.km.interrupt_kernel))
+
+        def recover() -> remote.Link | None:
+            deaths[0] += 1
+            while deaths[0] <= self.max_restarts:
+                if self._restart_and_replay(ran):
+                    try:
+                        return start()
+                    except remote.KernelLost:
+                        pass
+                deaths[0] += 1
+            return None
+
+        try:
+            session = remote.Session(start())
+        except remote.KernelLost:
+            link = recover()
+            if link is None:
+                return {}
+            session = remote.Session(link)
+        try:
+            return verdict.judge(self.nb, source_nb, session, self.timeout, self.is_skipped, recover)
+        finally:
+            session.link.close()
 
     def _restart_and_replay(self, sources: list[str]) -> bool:
         """Start a fresh kernel and re-run ``sources`` without keeping outputs; False if it died again."""

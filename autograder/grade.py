@@ -145,8 +145,8 @@ def collect(out: Path, submissions: Path, found: dict[str, list[str]]) -> dict[t
 class Batch:
     """What is graded, what is done (OUT/state/: a fingerprint per graded submission), and timings."""
 
-    def __init__(self, out: Path, use_sandbox: bool):
-        self.out, self.use_sandbox = out, use_sandbox
+    def __init__(self, out: Path, use_sandbox: bool, judge_outside: bool = True):
+        self.out, self.use_sandbox, self.judge_outside = out, use_sandbox, judge_outside
         self.seconds: list[float] = []
         self.failed: list[tuple[str, str, str]] = []
 
@@ -158,7 +158,7 @@ class Batch:
         for path in (self.submitted(assignment, student), self.out / "source" / assignment / f"{assignment}.ipynb",
                      course.BASE_CONFIG):
             digest.update(path.read_bytes())
-        digest.update(str(self.use_sandbox).encode())
+        digest.update(f"{self.use_sandbox} {self.judge_outside}".encode())
         return digest.hexdigest()
 
     def marker(self, assignment: str, student: str) -> Path:
@@ -174,7 +174,8 @@ class Batch:
         return worker.Job(assignment=assignment, student=student,
                           submission=self.submitted(assignment, student).read_text(),
                           source=(self.out / "source" / assignment / f"{assignment}.ipynb").read_text(),
-                          gradebook=release_gradebook, use_sandbox=self.use_sandbox, hidden=hidden)
+                          gradebook=release_gradebook, use_sandbox=self.use_sandbox, hidden=hidden,
+                          judge_outside=self.judge_outside)
 
     def record(self, result: worker.Result) -> str | None:
         """Write a result into the gradebook and the state; return a problem in words, or None."""
@@ -222,8 +223,10 @@ def run_jobs(jobs: list[worker.Job], workers: int, scheduler: str | None):
 
 def grade(submissions: Path, out: Path, workers: int | None = None, only: list[str] | None = None,
           use_sandbox: bool = True, fresh: bool = False, scheduler: str | None = None,
-          progress: bool = True) -> dict[tuple[str, str], list[str]]:
-    """Grade everything in ``submissions`` into ``out``; return the problems of each submission."""
+          progress: bool = True, judge_outside: bool = True) -> dict[tuple[str, str], list[str]]:
+    """Grade everything in ``submissions`` into ``out``; return the problems of each submission.
+    ``judge_outside=False`` lets the kernel decide its own grade, as stock nbgrader does: only for a
+    test that shows what that would give."""
     out, submissions = out.resolve(), submissions.resolve()
     workers = max(1, workers or os.cpu_count() or 1)
     if use_sandbox and not scheduler and (reason := sandbox.unavailable_reason()):
@@ -236,7 +239,7 @@ def grade(submissions: Path, out: Path, workers: int | None = None, only: list[s
     prepare_course(out, found)
     problems = collect(out, submissions, found)
     prepared = time.perf_counter() - started
-    batch = Batch(out, use_sandbox)
+    batch = Batch(out, use_sandbox, judge_outside)
     pending = [(a, s) for a, students in found.items() for s in students if not batch.is_done(a, s)]
     for assignment, student in pending:
         batch.marker(assignment, student).unlink(missing_ok=True)

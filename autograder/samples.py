@@ -5,8 +5,11 @@
 Each autograder/sample_specs/<assignment>.toml names sample students. A sample starts from the
 student release (notebooks/<assignment>/), takes the reference answers of the cells it lists (or of
 every answer cell when ``base = "reference"``), then applies its text replacements: a known mistake
-is written as the reference answer with one small edit. ``zero`` lists the tests the sample must
-fail; it must pass every other test. ``--check`` fails if a committed sample differs from a fresh build.
+is written as the reference answer with one small edit. An attack on the grader (``prepend``) puts the
+code of a file under sample_specs/ first in an answer cell, and ``stubs_return`` makes the unanswered
+functions return a value instead of raising. ``zero`` lists the tests the sample must fail; it must pass
+every other test. ``like`` takes another sample's answers, edits and scores, to add something to them.
+``--check`` fails if a committed sample differs from a fresh build.
 ``--grade`` then grades the samples (of ``--assignments`` only, while you work on a notebook) and lists
 every test whose score differs from what its spec says.
 """
@@ -34,17 +37,20 @@ class Sample:
     base: str  # "reference" (every answer filled in) or "blank" (the untouched release)
     answers: list[str] = field(default_factory=list)  # answer cells filled in on a blank base
     replace: list[dict] = field(default_factory=list)  # {cell, old, new}: edits of answer cells
-    zero: list[str] = field(default_factory=list)  # tests this sample must fail; it passes the others
+    zero: list[str] = field(default_factory=list)  # tests this sample must fail ("*": all); it passes the others
     expected: float = 0.0  # the total that follows from `zero`, written down for the reader
     transform: list[str] = field(default_factory=list)  # what an editor or a student did to the file
     files: dict[str, str] = field(default_factory=dict)  # extra files handed in beside the notebook
     saved_as: list[str] = field(default_factory=list)  # the file names the notebook was handed in under, if renamed
+    prepend: list[dict] = field(default_factory=list)  # {cell, file}: code put first in an answer cell (attacks/)
+    stubs_return: str = ""  # an expression the unanswered functions return instead of raising
 
     def expected_scores(self, points: dict[str, float]) -> dict[str, float]:
-        unknown = set(self.zero) - set(points)
+        zero = set(points) if self.zero == ["*"] else set(self.zero)
+        unknown = zero - set(points)
         if unknown:
             raise ValueError(f"{self.assignment}/{self.student}: no test cells {sorted(unknown)}")
-        scores = {test: 0.0 if test in self.zero else max_points for test, max_points in points.items()}
+        scores = {test: 0.0 if test in zero else max_points for test, max_points in points.items()}
         if sum(scores.values()) != self.expected:
             raise ValueError(f"{self.assignment}/{self.student}: `expected = {self.expected}` but the tests"
                              f" it passes are worth {sum(scores.values())}")
@@ -53,14 +59,21 @@ class Sample:
 
 def load_specs(assignment: str) -> list[Sample]:
     """The samples of one assignment: <assignment>.toml and any <assignment>-<topic>.toml."""
-    samples = []
+    samples, specs = [], {}
     for path in sorted(course.SAMPLE_SPECS.glob(f"{assignment}*.toml")):
-        for student, spec in tomllib.loads(path.read_text()).items():
-            if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", student):
-                raise ValueError(f"{path.name}: student id {student!r} must be lower-case letters, digits and -")
-            if any(s.student == student for s in samples):
-                raise ValueError(f"{path.name}: student {student!r} is defined twice for {assignment}")
-            samples.append(Sample(student=student, assignment=assignment, **spec))
+        specs |= {(path, student): spec for student, spec in tomllib.loads(path.read_text()).items()}
+    by_student = {student: spec for (_, student), spec in specs.items()}
+    for (path, student), spec in specs.items():
+        if "like" in spec:  # the same answers, edits and scores as another sample, plus what this one adds
+            if spec["like"] not in by_student:
+                raise ValueError(f"{path.name}: {student} is like {spec['like']!r}, which is not a sample")
+            spec = {**{k: v for k, v in by_student[spec["like"]].items() if k != "why"},
+                    **{k: v for k, v in spec.items() if k != "like"}}
+        if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", student):
+            raise ValueError(f"{path.name}: student id {student!r} must be lower-case letters, digits and -")
+        if any(s.student == student for s in samples):
+            raise ValueError(f"{path.name}: student {student!r} is defined twice for {assignment}")
+        samples.append(Sample(student=student, assignment=assignment, **spec))
     return samples
 
 
@@ -112,6 +125,20 @@ def build(sample: Sample) -> nbformat.NotebookNode:
                     raise ValueError(f"{sample.student}: {edit['old']!r} must occur once in cell {grade_id}")
                 source = source.replace(edit["old"], edit["new"])
             cell.source = source
+    prepends: dict[str, list[str]] = {}
+    for edit in sample.prepend:
+        prepends.setdefault(edit["cell"], []).append((course.SAMPLE_SPECS / edit["file"]).read_text())
+    unknown = set(prepends) - set(reference)
+    if unknown:
+        raise ValueError(f"{sample.assignment}/{sample.student}: no answer cells {sorted(unknown)}")
+    for cell in nb.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if sample.stubs_return and cell.metadata.get("nbgrader", {}).get("solution"):
+            cell.source = re.sub(r"^([ \t]+)raise NotImplementedError\(\)", rf"\1return {sample.stubs_return}",
+                                 cell.source, flags=re.M)
+            cell.source = re.sub(r"^raise NotImplementedError\(\)", "pass", cell.source, flags=re.M)
+        if grade_id in prepends:
+            cell.source = "\n\n".join([*prepends[grade_id], cell.source])
     return nb
 
 

@@ -32,6 +32,7 @@ class Job:
     gradebook: bytes  # the gradebook right after the release: assignments, cells, points
     use_sandbox: bool = True
     hidden: tuple[str, ...] = ()  # more folders of the grading machine to hide from the kernel
+    judge_outside: bool = True  # False only to show, in a test, what judging inside the kernel would give
 
 
 @dataclass
@@ -114,6 +115,8 @@ def _grade_in(root: Path, job: Job, result: Result, uid: int) -> None:
     scratch.mkdir(parents=True)
 
     config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
+    config.ResilientExecute.source_notebook = str(root / "source" / assignment / f"{assignment}.ipynb")
+    config.ResilientExecute.judge_outside = job.judge_outside
     runtime = None
     saved_env = {key: os.environ.get(key) for key in ("JUPYTER_PATH", "JUPYTER_RUNTIME_DIR")}
     try:

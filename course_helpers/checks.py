@@ -133,7 +133,11 @@ def numpy_only(function, *args, **kwargs):
 
     Every Python function call made during the call is watched (``sys.setprofile``), so an oracle
     imported under another name (``from keras.activations import sigmoid as s``) is caught too.
-    Threads started by the answer are refused for the same reason."""
+    Threads started by the answer are refused for the same reason. An answer that lives in a student's
+    kernel while the grader judges from outside (autograder/remote.py) is watched there."""
+    remote = sys.modules.get("autograder.remote")
+    if remote is not None and _type(function) is remote.Remote:
+        return function._call_numpy_only(*args, **kwargs)
     used: list[str] = []
     threads_before = threading.active_count()
 

@@ -44,11 +44,18 @@ def pick(quick, full):
     return quick if mode() == "quick" else full
 
 
+# While a notebook is graded, the grader's own process replays its tests and adds here a function
+# that seeds the student's kernel too (autograder/verdict.py).
+seed_hooks: list = []
+
+
 def seed_everything(seed: int = 42) -> None:
     """Seed Python, NumPy and the Keras backend, so that a rerun gives the same numbers."""
     import keras
 
     keras.utils.set_random_seed(seed)
+    for hook in seed_hooks:
+        hook(seed)
 
 
 def pins(pyproject: Path = PYPROJECT) -> dict[str, str]:
