@@ -12,8 +12,14 @@ SANDBOX ?= on
 # Local worker processes (default: one per core), or a Dask scheduler whose workers grade instead
 WORKERS ?=
 SCHEDULER ?=
+# The LMS side (see README, For instructors): roster.csv mapping students, canvas|moodle, a download archive
+ROSTER ?=
+LMS ?=
+ARCHIVE ?=
+ASSIGNMENT ?=
 
 .PHONY: lab grade release samples sandbox test test-browser test-platforms chromium lint benchmark benchmark-grading clean data-full
+.PHONY: report export-lms collect watch
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else \
@@ -36,9 +42,33 @@ sandbox:
 		        "or grade without isolation with SANDBOX=off"
 
 ## make grade [SUBMISSIONS=DIR] [OUT=DIR] [SANDBOX=on|off] [WORKERS=N] [SCHEDULER=tcp://host:8786]
+## SUBMISSIONS may be an LMS download (.zip), with [ROSTER=roster.csv]; LMS=canvas|moodle also writes the LMS's CSV
 grade: $(VENV)/.installed sandbox
 	$(PY) -m autograder.grade --submissions $(SUBMISSIONS) --out $(OUT) --sandbox $(SANDBOX) \
-		$(if $(WORKERS),--workers $(WORKERS)) $(if $(SCHEDULER),--scheduler $(SCHEDULER))
+		$(if $(WORKERS),--workers $(WORKERS)) $(if $(SCHEDULER),--scheduler $(SCHEDULER)) \
+		$(if $(ROSTER),--roster $(ROSTER)) $(if $(LMS),--lms $(LMS))
+	$(if $(LMS),$(PY) -m autograder.lms_export --lms $(LMS) --out $(OUT) $(if $(ROSTER),--roster $(ROSTER)))
+
+## make report [OUT=DIR]: the class report OUT/report.html again, from a graded course folder
+report: $(VENV)/.installed
+	$(PY) -m autograder.report --out $(OUT)
+
+## make export-lms LMS=canvas|moodle [ROSTER=roster.csv] [OUT=DIR]: the CSV for the LMS's grade import, in OUT/lms/
+export-lms: $(VENV)/.installed
+	$(if $(LMS),,$(error say which LMS: make export-lms LMS=canvas or LMS=moodle))
+	$(PY) -m autograder.lms_export --lms $(LMS) --out $(OUT) $(if $(ROSTER),--roster $(ROSTER))
+
+## make collect ARCHIVE=download.zip [LMS=canvas|moodle] [ASSIGNMENT=A] [ROSTER=roster.csv] [OUT=DIR]
+## an LMS's download of one assignment into nbgrader's layout, OUT/collected (then: make grade SUBMISSIONS=OUT/collected)
+collect: $(VENV)/.installed
+	$(if $(ARCHIVE),,$(error say which archive: make collect ARCHIVE=download.zip))
+	$(PY) -m autograder.lms_collect $(ARCHIVE) --out $(OUT) $(if $(LMS),--lms $(LMS)) \
+		$(if $(ASSIGNMENT),--assignment $(ASSIGNMENT)) $(if $(ROSTER),--roster $(ROSTER))
+
+## make watch SUBMISSIONS=DIR [OUT=DIR] [SANDBOX=on|off] [WORKERS=N]: grade each submission as it arrives (Ctrl-C stops)
+watch: $(VENV)/.installed sandbox
+	$(PY) -m autograder.watch --submissions $(SUBMISSIONS) --out $(OUT) --sandbox $(SANDBOX) \
+		$(if $(WORKERS),--workers $(WORKERS))
 
 ## make release: regenerate notebooks/ from solutions/
 release: $(VENV)/.installed

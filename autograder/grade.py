@@ -34,7 +34,7 @@ import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 from tqdm import tqdm
 
-from autograder import course, export, gradebook, guard, normalize, sandbox, worker
+from autograder import course, export, gradebook, guard, lms_collect, normalize, report, sandbox, worker
 
 
 def find_submissions(submissions: Path, only: list[str] | None = None) -> dict[str, list[str]]:
@@ -223,8 +223,10 @@ def run_jobs(jobs: list[worker.Job], workers: int, scheduler: str | None):
 
 def grade(submissions: Path, out: Path, workers: int | None = None, only: list[str] | None = None,
           use_sandbox: bool = True, fresh: bool = False, scheduler: str | None = None,
-          progress: bool = True, judge_outside: bool = True) -> dict[tuple[str, str], list[str]]:
+          progress: bool = True, judge_outside: bool = True, roster: Path | None = None,
+          lms: str | None = None) -> dict[tuple[str, str], list[str]]:
     """Grade everything in ``submissions`` into ``out``; return the problems of each submission.
+    ``submissions`` may be an LMS download archive (Canvas, Moodle), collected first (lms_collect.py).
     ``judge_outside=False`` lets the kernel decide its own grade, as stock nbgrader does: only for a
     test that shows what that would give."""
     out, submissions = out.resolve(), submissions.resolve()
@@ -234,6 +236,7 @@ def grade(submissions: Path, out: Path, workers: int | None = None, only: list[s
                                   " (only for code you trust), use --sandbox off (make grade SANDBOX=off).")
     if fresh and out.exists():
         shutil.rmtree(out)
+    submissions = lms_collect.prepare_submissions(submissions, out, roster, lms)  # an archive: OUT/collected
     started = time.perf_counter()
     found = find_submissions(submissions, only)
     prepare_course(out, found)
@@ -269,6 +272,7 @@ def grade(submissions: Path, out: Path, workers: int | None = None, only: list[s
     export.write_gradescope(rows, out, problems)
     (out / "problems.txt").write_text("".join(f"{student}/{assignment}: {p}\n"
                                               for (student, assignment), ps in sorted(problems.items()) for p in ps))
+    print(f"class report: {report.write_report(out, found, rows)}")
     print_table(out, found)
     for (student, assignment), notes in sorted(problems.items()):
         for note in notes:
@@ -326,10 +330,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sandbox", choices=["on", "off"], default="on",
                         help="run student code in bubblewrap (default); off only for code you trust")
     parser.add_argument("--fresh", action="store_true", help="start from an empty OUT instead of resuming")
+    parser.add_argument("--roster", type=Path, help="roster.csv mapping students to the LMS (lms_collect.py)")
+    parser.add_argument("--lms", choices=sorted(lms_collect.COLLECTORS), help="the LMS of a download archive")
     args = parser.parse_args(argv)
     try:
         grade(args.submissions, args.out, args.workers, args.assignments, args.sandbox == "on", args.fresh,
-              args.scheduler, progress=not args.no_progress)
+              args.scheduler, progress=not args.no_progress, roster=args.roster, lms=args.lms)
     except course.GradingError as error:
         print(f"grading failed: {error}", file=sys.stderr)
         return 1

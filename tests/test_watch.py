@@ -1,0 +1,111 @@
+"""Grade on arrival: `make watch` grades a submission once it has been written in full, and a watcher
+stopped and started again grades what arrived meanwhile and nothing twice. Two notebooks are graded in
+all, each once, by the watcher running as `make watch` runs it (its own process)."""
+
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+from nbgrader.api import Gradebook
+
+from autograder import course
+
+FAST = "04_loss_functions"  # the quickest notebook to grade
+REFERENCE = (course.SAMPLES / "reference" / FAST / f"{FAST}.ipynb").read_bytes()
+BLANK = (course.SAMPLES / "blank" / FAST / f"{FAST}.ipynb").read_bytes()
+QUIET_S = 1.5  # the watcher's debounce
+TIMEOUT_S = 600  # a generous bound on one grading round on a busy machine
+
+
+class Watch:
+    """`python -m autograder.watch` in its own process, its output read line by line."""
+
+    def __init__(self, submissions, out):
+        self.lines: list[str] = []
+        self.queue: queue.Queue = queue.Queue()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "autograder.watch", "--submissions", str(submissions), "--out", str(out),
+             "--workers", "1", "--quiet", str(QUIET_S)],
+            cwd=course.REPO, env=course.nbgrader_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        threading.Thread(target=self.read, daemon=True).start()
+
+    def read(self):
+        for line in self.process.stdout:
+            self.queue.put(line.rstrip("\n"))
+        self.queue.put(None)
+
+    def wait_for(self, text: str) -> str:
+        deadline = time.monotonic() + TIMEOUT_S
+        while time.monotonic() < deadline:
+            try:
+                line = self.queue.get(timeout=1)
+            except queue.Empty:
+                continue
+            if line is None:
+                raise AssertionError(f"the watcher ended before saying {text!r}:\n" + "\n".join(self.lines))
+            self.lines.append(line)
+            if text in line:
+                return line
+        raise AssertionError(f"the watcher never said {text!r}:\n" + "\n".join(self.lines))
+
+    def stop(self):
+        self.process.send_signal(signal.SIGTERM)
+        self.wait_for("stopped")
+        self.process.wait(timeout=TIMEOUT_S)
+        assert self.process.returncode == 0, "\n".join(self.lines)
+
+    def graded(self, student: str) -> list[str]:
+        return [line for line in self.lines if f" graded {student}/" in line]
+
+
+def write_slowly(path, content: bytes, pause: float):
+    """Write a file in two halves with a pause between, as a slow copy or an upload does."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as handle:
+        handle.write(content[: len(content) // 2])
+        handle.flush()
+        os.fsync(handle.fileno())
+        time.sleep(pause)
+        handle.write(content[len(content) // 2:])
+
+
+def test_watch_grades_each_arrival_once_and_resumes_after_a_restart(tmp_path):
+    submissions, out = tmp_path / "submissions", tmp_path / "out"
+    submissions.mkdir()
+    watch = Watch(submissions, out)
+    watch.wait_for("waiting: no submissions")
+
+    # Written in two halves, with a pause shorter than the debounce: graded once, complete (29/29), never
+    # as the half-written file (which would be graded as blank and reported as not a notebook).
+    write_slowly(submissions / "ada" / FAST / f"{FAST}.ipynb", REFERENCE, pause=QUIET_S / 3)
+    line = watch.wait_for(f"graded ada/{FAST}")
+    assert f"graded ada/{FAST}: 29/29 in " in line and "problem" not in line, line
+    assert f"feedback {out / 'feedback' / 'ada' / FAST / f'{FAST}.html'}" in line
+    watch.stop()
+    assert len(watch.graded("ada")) == 1, watch.lines
+    ada_graded = out / "autograded" / "ada" / FAST / f"{FAST}.ipynb"
+    ada_graded_at = ada_graded.stat().st_mtime_ns
+
+    # Stopped; Bob hands in; started again: Bob is graded, Ada is not graded a second time.
+    (submissions / "bob" / FAST).mkdir(parents=True)
+    (submissions / "bob" / FAST / f"{FAST}.ipynb").write_bytes(BLANK)
+    watch = Watch(submissions, out)
+    line = watch.wait_for(f"graded bob/{FAST}")
+    assert f"graded bob/{FAST}: 0/29 in " in line, line
+    watch.stop()
+    assert watch.graded("ada") == [], watch.lines
+    assert ada_graded.stat().st_mtime_ns == ada_graded_at, "Ada's submission was graded again"
+
+    # What a person reads afterwards: the gradebook, both feedback pages, and a report with both.
+    with Gradebook(f"sqlite:///{out / 'gradebook.db'}") as gradebook:
+        assert gradebook.find_submission(FAST, "ada").score == 29
+        assert gradebook.find_submission(FAST, "bob").score == 0
+    for student in ("ada", "bob"):
+        assert (out / "feedback" / student / FAST / f"{FAST}.html").is_file()
+    page = (out / "report.html").read_text()
+    assert "<td class=\"text\">ada</td>" in page and "<td class=\"text\">bob</td>" in page
+    assert (out / "logs" / "watch.log").read_text().count("=== round at") >= 3
