@@ -87,6 +87,12 @@ class CanvasCollector(LmsCollector):
     lms = "canvas"
 
     def identify(self, path):
+        if len(path.parts) > 1:  # a student's archive, unpacked into a folder named as the archive was
+            match = CANVAS_FILE.match(path.parts[0])
+            info, reason = self.identify(PurePosixPath(path.parts[0])) if match else (None, "")
+            if info:
+                return {**info, "file_id": "/".join(path.parts[1:])}, ""
+            return None, reason or "not in Canvas's naming <name>_<user id>_<file id>_<file name>"
         anonymous = CANVAS_ANONYMOUS.match(path.name)
         if anonymous:
             return None, (f"anonymous submission {anonymous['user']}: Canvas hides who handed it in; download"
@@ -231,7 +237,9 @@ def collect(archive: Path, out: Path, lms: str | None = None, assignment: str | 
                                   f"{'; '.join(errors.messages) or stop}") from None
     finally:
         app.log.removeHandler(errors)
-    result = Collected(lms, assignment, out / "collected", collector.placed, collector.unplaced)
+    outside = [(name, "a path outside the archive's folder: not extracted") for name in names
+               if name.startswith("/") or ".." in name.split("/")]  # what nbgrader's unzip skips
+    result = Collected(lms, assignment, out / "collected", collector.placed, outside + collector.unplaced)
     (downloaded / "unplaced.txt").write_text("".join(f"{path}: {reason}\n" for path, reason in result.unplaced))
     return result
 

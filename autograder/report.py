@@ -66,6 +66,7 @@ class AssignmentStats:
     failed: int
     scores: list[float]
     tests: list[TestStats]
+    blank_students: list[str] = field(default_factory=list)
     figure: str = ""  # a data: URI (SVG)
 
     def quantile(self, q: float) -> float | None:
@@ -218,7 +219,8 @@ def gather(out: Path, found: dict[str, list[str]] | None = None, rows: list[dict
             tests.append(test_stats(test, test_max, test_rows))
         stats = AssignmentStats(assignment, points, len(students), len(graded), len(blank & set(students)),
                                 sum(1 for s in students if problems.get((s, assignment))),
-                                len(students) - len(graded), sorted(scores[(s, assignment)] for s in graded), tests)
+                                len(students) - len(graded), sorted(scores[(s, assignment)] for s in graded), tests,
+                                sorted(blank))
         stats.figure = histogram(assignment, stats.scores, points)
         assignments.append(stats)
         pairs += similarity.similar_pairs(assignment, answers, stubs)
@@ -255,7 +257,9 @@ th[aria-sort=ascending]::after { content: " ▲"; color: #333; }
 th[aria-sort=descending]::after { content: " ▼"; color: #333; }
 td.text, th.text { text-align: left; white-space: normal; }
 figure { margin: 0; }
-.assignment { display: grid; grid-template-columns: 420px 1fr; gap: 1.5em; align-items: start; }
+.summary { display: flex; gap: 1.5em; align-items: center; }
+.summary figcaption { max-width: 28em; }
+table.tests td.text:last-child { min-width: 30em; }
 .bar { display: inline-block; height: 0.7em; background: #4c72b0; vertical-align: middle; }
 .suspect { color: #b00020; }
 .failures { margin: 0; padding-left: 1em; text-align: left; font-size: 12px; }
@@ -287,8 +291,7 @@ pre { background: #f7f7f9; padding: 0.6em; overflow-x: auto; font-size: 12px; ma
 
 {% for a in data.assignments %}
 <h2 id="{{ a.name }}">{{ a.name }}</h2>
-<div class="assignment">
-<figure>
+<figure class="summary">
 <img src="{{ a.figure }}" width="420" height="220"
      alt="Histogram of the scores of {{ a.name }}: {{ a.graded }} graded submissions,
           mean {{ num(a.mean) }}, median {{ num(a.quantile(0.5)) }} of {{ num(a.points) }} points">
@@ -296,7 +299,6 @@ pre { background: #f7f7f9; padding: 0.6em; overflow-x: auto; font-size: 12px; ma
 problems, {{ a.failed }} not graded. Mean {{ num(a.mean) }}, quartiles {{ num(a.quantile(0.25)) }} /
 {{ num(a.quantile(0.5)) }} / {{ num(a.quantile(0.75)) }} of {{ num(a.points) }}.</figcaption>
 </figure>
-<div>
 <p>Per test, over the {{ a.tests[0].submissions if a.tests else 0 }} graded submissions that are not blank.
 Discrimination: the correlation between passing the test and the rest of the score (— where it is undefined).</p>
 <table class="sortable tests">
@@ -315,8 +317,6 @@ Discrimination: the correlation between passing the test and the rest of the sco
 {% else %}<span class="none">none</span>{% endif %}</td></tr>
 {% endfor %}
 </tbody></table>
-</div>
-</div>
 {% set listed = problem_list(a.name) %}
 {% if listed %}
 <details><summary>{{ listed|length }} problems in {{ a.name }}</summary><ul>

@@ -41,17 +41,19 @@ TEMPORARY = (".part", ".crdownload", ".tmp", ".swp", "~")
 class Changes(FileSystemEventHandler):
     """The time of the last change under the watched folder, for debouncing."""
 
-    def __init__(self, ignored: list[Path]):
+    def __init__(self, root: Path, ignored: list[Path]):
         super().__init__()
+        self.root = root.resolve()
         self.ignored = [path.resolve() for path in ignored]
         self.lock = threading.Lock()
         self.last: float | None = None  # monotonic time of the last relevant change, None once handled
 
     def relevant(self, path: str) -> bool:
         resolved = Path(path).resolve()
-        if any(resolved.is_relative_to(folder) for folder in self.ignored):
+        if any(resolved.is_relative_to(folder) for folder in self.ignored) or not resolved.is_relative_to(self.root):
             return False
-        return not any(part.startswith(".") for part in resolved.parts) and not resolved.name.endswith(TEMPORARY)
+        inside = resolved.relative_to(self.root).parts  # hidden: .ipynb_checkpoints, an editor's .~lock files
+        return not any(part.startswith(".") for part in inside) and not resolved.name.endswith(TEMPORARY)
 
     def on_any_event(self, event: FileSystemEvent) -> None:
         if event.event_type not in CHANGES:
@@ -136,7 +138,7 @@ class Watcher:
         """Grade what is there, then each change once it has settled, until ``stop`` is set."""
         if not self.submissions.is_dir():
             raise course.GradingError(f"submissions folder {self.submissions} does not exist")
-        changes = Changes(ignored=[self.out])
+        changes = Changes(self.submissions, ignored=[self.out])
         observer = Observer()
         observer.schedule(changes, str(self.submissions), recursive=True)
         observer.start()  # before the first round: what arrives while it grades is seen too

@@ -212,6 +212,21 @@ def test_without_a_roster_students_are_named_by_the_lms(tmp_path):
     assert list(lms_collect.collect(moodle, tmp_path / "m").placed) == ["zoe-oneil"]
 
 
+def test_a_students_own_zip_is_unpacked_and_unsafe_paths_are_reported(tmp_path):
+    """A student who handed in a zip of their work gets its files placed (and the zip kept); entries that
+    point outside the archive, which nbgrader's unzip does not extract, are reported rather than lost."""
+    inner = tmp_path / "mywork.zip"
+    make_zip(inner, {f"{FAST}.ipynb": REFERENCE, "data/x.csv": "1"})
+    archive = make_zip(tmp_path / "c.zip", {"lovelaceada_12345_901_mywork.zip": inner.read_bytes(),
+                                            f"../builderbob_23456_2_{FAST}.ipynb": BLANK})
+    result = lms_collect.collect(archive, tmp_path / "out")
+    folder = tmp_path / "out" / "collected" / "12345" / FAST
+    assert (folder / f"{FAST}.ipynb").read_bytes() == REFERENCE
+    assert (folder / "data" / "x.csv").read_text() == "1" and (folder / "mywork.zip").is_file()
+    assert result.unplaced == [(f"../builderbob_23456_2_{FAST}.ipynb",
+                                "a path outside the archive's folder: not extracted")]
+
+
 def test_a_new_download_replaces_what_a_student_handed_in_before(tmp_path):
     """Collected again from a later download, does a student's newer notebook replace the older one, while a
     student who is not in the later download keeps theirs?"""

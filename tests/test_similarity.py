@@ -164,18 +164,32 @@ def test_independent_answers_are_not_flagged_against_the_reference(reference, st
     assert similarity.similar_pairs(ASSIGNMENT, answers, stubs) == []
 
 
+class ChangeFirstConstant(ast.NodeTransformer):
+    """Edit one number of an answer, as a student who copied and then changed a detail would."""
+
+    def __init__(self):
+        self.done = False
+
+    def visit_Constant(self, node):
+        if not self.done and isinstance(node.value, float) and node.value not in (0.0, 1.0):
+            self.done = True
+            return ast.Constant(node.value * 3)
+        return node
+
+
 def test_a_small_edit_is_still_near_identical_and_a_rewrite_is_not(reference, stubs):
-    """Against a renamed copy of the reference, is a sample that edits one expression of an answer still
-    near-identical there (below 1), and one that rewrote an answer (the naive sigmoid) not?"""
-    edited = next(s for s in samples.load_specs(ASSIGNMENT)
-                  if s.student == "mistakes-step-zero-at-zero-and-naive-sigmoid")
-    answers = {"copy": {g: renamed_copy(s, "v", "x") for g, s in reference.items()},
-               "edited": similarity.answer_cells(samples.build(edited))}
+    """Against a renamed copy of the reference, is a copy with one number changed in the threshold functions
+    still near-identical there (below 1), and one whose sigmoid was written anew not?"""
+    edit = ChangeFirstConstant()
+    changed = ast.unparse(edit.visit(ast.parse(reference["threshold_activations"])))
+    assert edit.done
+    edited = {**reference, "threshold_activations": changed, "sigmoid": INDEPENDENT["sigmoid"]}
+    answers = {"copy": {g: renamed_copy(s, "v", "x") for g, s in reference.items()}, "edited": edited}
     [pair] = similarity.similar_pairs(ASSIGNMENT, answers, stubs)
     matches = {m.grade_id: m.similarity for m in pair.matches}
     assert similarity.THRESHOLD <= matches["threshold_activations"] < 1.0
     assert "sigmoid" not in matches
-    assert matches["softmax"] == 1.0
+    assert matches["relu"] == 1.0
 
 
 def test_the_answer_most_of_the_class_wrote_is_not_evidence(reference, stubs):

@@ -109,3 +109,27 @@ def test_watch_grades_each_arrival_once_and_resumes_after_a_restart(tmp_path):
     page = (out / "report.html").read_text()
     assert "<td class=\"text\">ada</td>" in page and "<td class=\"text\">bob</td>" in page
     assert (out / "logs" / "watch.log").read_text().count("=== round at") >= 3
+
+
+def test_only_settled_changes_to_submissions_start_a_round(tmp_path):
+    """Do reads (grading opens every file), hidden and temporary files and OUT itself start nothing, and does
+    a change start one round only once nothing has changed for the quiet period?"""
+    from watchdog.events import FileClosedNoWriteEvent, FileModifiedEvent, FileOpenedEvent
+
+    from autograder.watch import Changes
+
+    root = tmp_path / "submissions"
+    changes = Changes(root, ignored=[root / "out"])
+    for event in (FileOpenedEvent(str(root / "ada" / FAST / "a.ipynb")),
+                  FileClosedNoWriteEvent(str(root / "ada" / FAST / "a.ipynb")),
+                  FileModifiedEvent(str(root / "ada" / FAST / ".ipynb_checkpoints" / "a.ipynb")),
+                  FileModifiedEvent(str(root / "ada" / FAST / "a.ipynb.part")),
+                  FileModifiedEvent(str(root / "out" / "state" / FAST / "ada.json"))):
+        changes.on_any_event(event)
+    time.sleep(0.05)
+    assert not changes.settled(0.0)
+    changes.on_any_event(FileModifiedEvent(str(root / "ada" / FAST / "a.ipynb")))
+    assert not changes.settled(0.3)  # still being written, as far as anyone can tell
+    time.sleep(0.35)
+    assert changes.settled(0.3)
+    assert not changes.settled(0.3)  # handled once
