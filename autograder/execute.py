@@ -26,7 +26,7 @@ from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Integer, List, Unicode
 
-from autograder import remote, verdict
+from autograder import course, remote, verdict
 
 KERNEL_DIED = ("The kernel died while this cell ran (a crash, or the memory or CPU-time limit). The grader"
                " restarted it, re-ran the cells above and went on.")
@@ -70,7 +70,8 @@ class ResilientExecute(Execute):
         NotebookClient.__init__(self, nb, km)
         self.reset_execution_trackers()
         self._check_assign_resources(resources)
-        outside = self.judge_outside and bool(self.source_notebook)
+        source_notebook = self.source_notebook or self._source_in_the_repository(resources)
+        outside = self.judge_outside and bool(source_notebook)
         ran: list[str] = []
         restarts = 0
         seconds: Counter[str] = Counter()
@@ -109,15 +110,22 @@ class ResilientExecute(Execute):
                     ran.append(executed)
             if outside:
                 judging_started = time.perf_counter()
-                resources["verdicts"] = self._judge(ran, restarts)
+                resources["verdicts"] = self._judge(source_notebook, ran, restarts)
                 seconds["verdicts"] = time.perf_counter() - judging_started
         self.set_widgets_metadata()
         self.log.info("Timing: %s", ", ".join(f"{kind} {value:.2f} s" for kind, value in seconds.items()))
         return self.nb, self.resources
 
-    def _judge(self, ran: list[str], restarts: int) -> dict:
+    @staticmethod
+    def _source_in_the_repository(resources) -> str:
+        """The source notebook in solutions/, for nbgrader's own autograde (the formgrader of `make lab`)."""
+        info = (resources or {}).get("nbgrader", {})
+        path = course.SOLUTIONS / str(info.get("assignment", "")) / f"{info.get('notebook', '')}.ipynb"
+        return str(path) if info.get("assignment") and path.is_file() else ""
+
+    def _judge(self, source_notebook: str, ran: list[str], restarts: int) -> dict:
         """Every test cell's verdict, decided outside the kernel (verdict.py), while the kernel still runs."""
-        source_nb = nbformat.read(self.source_notebook, as_version=4)
+        source_nb = nbformat.read(source_notebook, as_version=4)
         deaths = [restarts]
 
         def start() -> remote.Link:

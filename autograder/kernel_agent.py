@@ -21,7 +21,7 @@ import warnings
 import numpy as np
 
 if __name__ != "__grader_agent__":  # imported by the grader (tests); in a kernel, wire.py's source ran first
-    from autograder.wire import decode, encode, read_frame, write_frame
+    from autograder.wire import changed_arguments, copy_back, decode, encode, read_frame, snapshots, write_frame
 
 UNARY = {"neg": operator.neg, "pos": operator.pos, "abs": operator.abs, "invert": operator.invert,
          "float": float, "int": int, "index": operator.index, "bool": bool}
@@ -91,11 +91,14 @@ class Agent:
             arrays = []
             self.send({"op": "callback", "callback": number, "args": self.encode(list(args), arrays),
                        "kwargs": self.encode(kwargs, arrays)}, arrays)
-            return self.wait()
+            result, changed = self.wait()
+            copy_back(args, kwargs, changed)
+            return result
         return call_grader
 
     def wait(self):
-        """Serve the grader's requests until the reply to ours arrives; return it or raise its error."""
+        """Serve the grader's requests until the reply to ours arrives; return it and the arguments the
+        grader's function changed in place, or raise its error."""
         while True:
             message, arrays = read_frame(self.stream)
             if "op" in message:
@@ -105,7 +108,8 @@ class Agent:
                 continue
             if "error" in message:
                 raise RuntimeError(message["error"].get("message", "the grader's function failed"))
-            return self.decode(message.get("reply"), arrays)
+            changed = [(key, self.decode(form, arrays)) for key, form in message.get("changed", [])]
+            return self.decode(message.get("reply"), arrays), changed
 
     # --- requests ----------------------------------------------------------------------------------
     def serve(self) -> None:
@@ -139,6 +143,10 @@ class Agent:
                 result = list(value)
             elif op == "contains":
                 result = self.decode(message["item"], arrays) in value
+            elif op == "array":
+                result = np.asarray(value)
+                if result.dtype.kind not in "biufc":
+                    raise TypeError(f"a {type(value).__name__} is not an array of numbers")
             elif op == "unary":
                 result = UNARY[message["name"]](value)
             elif op == "binary":
@@ -164,7 +172,7 @@ class Agent:
             function = self.target(message, arrays)
             args = self.decode(message["args"], arrays)
             kwargs = self.decode(message["kwargs"], arrays)
-            before = {key: self.snapshot(value) for key, value in self.arguments(args, kwargs)}
+            before = snapshots(args, kwargs, self.other)
             with warnings.catch_warnings(record=True) as caught, np.errstate(**message.get("errstate", {})):
                 warnings.simplefilter("always")
                 if message.get("numpy_only"):
@@ -178,8 +186,7 @@ class Agent:
                 raise
             self.send({"error": error_form(error)})
             return
-        changed = [(key, value) for key, value in self.arguments(args, kwargs)
-                   if before[key] is not None and self.snapshot(value) != before[key]]
+        changed = changed_arguments(args, kwargs, before, self.other)
         noted = [[w.category.__name__, str(w.message)[:MAX_MESSAGE]] for w in caught[:20]]
         arrays_out: list = []
         try:
@@ -190,21 +197,6 @@ class Agent:
             self.send({"error": error_form(error)})
             return
         self.send(reply, arrays_out)
-
-    @staticmethod
-    def arguments(args, kwargs):
-        return [*enumerate(args), *kwargs.items()]
-
-    def snapshot(self, value):
-        """The bytes of a mutable argument's plain form (None for what cannot change in place)."""
-        if type(value) not in (np.ndarray, list, dict, tuple, np.random.Generator):
-            return None
-        arrays = []
-        try:
-            form = self.encode(value, arrays)
-        except Exception:  # noqa: BLE001
-            return None
-        return repr(form).encode() + b"".join(a.tobytes() + repr((a.dtype.str, a.shape)).encode() for a in arrays)
 
     def seed(self, seed: int) -> None:
         module = sys.modules.get("course_helpers.runtime")

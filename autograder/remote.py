@@ -151,19 +151,25 @@ class Link:
                 self.deadline = time.monotonic() + INTERRUPT_GRACE_SECONDS
 
     def _serve_callback(self, message: dict, arrays: list) -> None:
+        """Call a test's function for the answer; send the result and the arguments it changed in place."""
         if message.get("op") != "callback":
             raise wire.WireError(f"unexpected request {message.get('op')!r} from the kernel")
         try:
             function = self.callbacks[int(message["callback"])]
-            result = function(*self.decode(message["args"], arrays), **self.decode(message["kwargs"], arrays))
+            args = self.decode(message["args"], arrays)
+            kwargs = self.decode(message["kwargs"], arrays)
+            before = wire.snapshots(args, kwargs, self.other)
+            result = function(*args, **kwargs)
             out: list = []
-            form = self.encode(result, out)
+            reply = {"reply": self.encode(result, out),
+                     "changed": [[key, self.encode(value, out)]
+                                 for key, value in wire.changed_arguments(args, kwargs, before, self.other)]}
         except KernelLost:
             raise
         except Exception as error:  # noqa: BLE001 — reported to the answer that called back
             wire.write_frame(self.stream, {"error": {"type": type(error).__name__, "message": str(error)}}, [])
             return
-        wire.write_frame(self.stream, {"reply": form}, out)
+        wire.write_frame(self.stream, reply, out)
 
     def ask(self, op: str, **fields):
         arrays: list = []
@@ -189,10 +195,7 @@ class Link:
                    "errstate": np.geterr()}
         reply, reply_arrays = self.request(message, arrays)
         result = self.decode(reply.get("reply"), reply_arrays)
-        for key, form in reply.get("changed", []):
-            original = args[key] if isinstance(key, int) and key < len(args) else kwargs.get(key)
-            if original is not None:
-                wire.update_in_place(original, self.decode(form, reply_arrays))
+        wire.copy_back(args, kwargs, [(key, self.decode(form, reply_arrays)) for key, form in reply.get("changed", [])])
         for category, text in reply.get("warnings", [])[:20]:
             kind = getattr(builtins, str(category), None)
             warnings.warn(str(text), kind if isinstance(kind, type) and issubclass(kind, Warning) else UserWarning,
@@ -280,6 +283,11 @@ class Remote:
 
     def __contains__(self, item):
         return self._current().ask_about(self._target, "contains", item=item)
+
+    def __array__(self, dtype=None, copy=None):
+        """The object's values as an array, computed in the kernel (a Keras variable, a tensor-like object)."""
+        values = self._current().ask_about(self._target, "array")
+        return values if dtype is None else values.astype(dtype)
 
     def __bool__(self):
         return self._current().ask_about(self._target, "unary", name="bool")

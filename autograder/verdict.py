@@ -16,6 +16,7 @@ import builtins
 import contextlib
 import io
 import re
+import sys
 import time
 from dataclasses import dataclass
 
@@ -153,7 +154,17 @@ def judge(nb, source_nb, session: Session, cell_timeout: float, is_skipped, reco
                 continue
     finally:
         hooks.remove(seed_kernel)
+        reset_keras()
     return verdicts
+
+
+def reset_keras() -> None:
+    """Leave Keras as a fresh process has it, for the next notebook this worker judges."""
+    keras = sys.modules.get("keras")
+    if keras is not None:
+        keras.backend.clear_session()
+        keras.config.set_floatx("float32")
+        keras.mixed_precision.set_global_policy("float32")
 
 
 def text_of(output) -> str:

@@ -72,7 +72,11 @@ def read_frame(stream):
 
 
 def is_tensor(value) -> bool:
-    return type(value).__module__.split(".")[0] in TENSOR_MODULES and hasattr(value, "__array__")
+    """A tensor of a framework, which crosses as an array. Variables are not: they are state that an
+    answer's objects use, so they stay in the kernel (np.asarray of their Remote gives their values)."""
+    kind = type(value)
+    return (kind.__module__.split(".")[0] in TENSOR_MODULES and hasattr(value, "__array__")
+            and "Variable" not in kind.__name__)
 
 
 def encode(value, arrays: list, other, depth: int = 0):
@@ -145,6 +149,42 @@ def decode(form, arrays: list, marker, depth: int = 0):
     except (IndexError, KeyError, TypeError, ValueError, AttributeError) as error:
         raise WireError(f"malformed value: {error}") from None
     return marker(form)
+
+
+MUTABLE = (np.ndarray, list, dict, tuple, np.random.Generator)
+
+
+def snapshot(value, other):
+    """The plain form of an argument that can change in place, as bytes to compare (None for the others)."""
+    if type(value) not in MUTABLE:
+        return None
+    arrays: list = []
+    try:
+        form = encode(value, arrays, other)
+    except Exception:  # noqa: BLE001 — not plain: it cannot be copied back either
+        return None
+    return repr(form).encode() + b"".join(a.tobytes() + repr((a.dtype.str, a.shape)).encode() for a in arrays)
+
+
+def changed_arguments(args, kwargs, before: dict, other) -> list:
+    """(position or name, value) of each argument whose snapshot differs from ``before``'s."""
+    found = []
+    for key, value in [*enumerate(args), *kwargs.items()]:
+        if before.get(key) is not None and snapshot(value, other) != before[key]:
+            found.append((key, value))
+    return found
+
+
+def snapshots(args, kwargs, other) -> dict:
+    return {key: snapshot(value, other) for key, value in [*enumerate(args), *kwargs.items()]}
+
+
+def copy_back(args, kwargs, changed: list) -> None:
+    """Apply (key, new value) pairs from ``changed_arguments`` of the other end to this end's arguments."""
+    for key, value in changed:
+        original = args[key] if isinstance(key, int) and 0 <= key < len(args) else kwargs.get(key)
+        if original is not None:
+            update_in_place(original, value)
 
 
 def update_in_place(target, changed) -> bool:

@@ -123,6 +123,16 @@ def same():
     return shared
 
 answer_q1 = "b"
+
+def draw_twice(draw):
+    rng = np.random.default_rng(0)
+    first = draw(rng)
+    return first, rng.normal()
+
+def tensors():
+    import keras
+    variable = keras.Variable(np.array([1.0, 2.0]))
+    return keras.ops.convert_to_tensor(np.array([3.0, 4.0])), variable
 '''
 
 
@@ -174,6 +184,13 @@ def test_callables_are_called_back_here(session):
     assert len(calls) == 1 and np.array_equal(calls[0], [1.0, 2.0])
 
 
+def test_a_callback_that_draws_from_the_answers_generator_advances_it(session):
+    """When a test's function draws from a Generator the answer passed it, is the answer's Generator advanced too?"""
+    first, second = session.name("draw_twice")(lambda rng: rng.normal())
+    expected = np.random.default_rng(0).normal(size=2)
+    assert (first, second) == (expected[0], expected[1])
+
+
 def test_errors_and_warnings_of_answers_arrive_as_their_kind(session):
     """Is a ValueError a ValueError here, another exception an AnswerError, and a warning re-raised here?"""
     complain = session.name("complain")
@@ -219,3 +236,10 @@ def test_numbers_and_arrays_cannot_be_faked_by_objects_that_claim_equality(sessi
     value = session.name("same")()
     with pytest.raises(AssertionError, match="should be a NumPy array or a number"):
         checks.check_close(value, 3.0, "the answer")
+
+
+def test_tensors_arrive_as_arrays_and_variables_stay_in_the_kernel(session):
+    """Does a Keras tensor arrive as an array, and a Keras variable as a Remote whose values np.asarray reads?"""
+    tensor, variable = session.name("tensors")()
+    assert type(tensor) is np.ndarray and np.array_equal(tensor, [3.0, 4.0])
+    assert isinstance(variable, remote.Remote) and np.array_equal(np.asarray(variable), [1.0, 2.0])

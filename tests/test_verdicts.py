@@ -65,15 +65,15 @@ def test_a_test_cell_without_a_verdict_scores_zero():
     assert determine_grade(cell) == (0, 2)
 
 
-def test_the_attack_fixtures_would_fool_a_kernel_that_judged_itself(tmp_path):
-    """Would the exception-hook attack earn points if the kernel decided its own grade, as stock nbgrader
-    lets it? (Judged outside, the same submission scores zero: test_grading checks every fixture.)"""
-    student, assignment = "tampers-with-exception-handling", "02_activation_functions"
+def test_an_attack_fixture_would_fool_a_kernel_that_judged_itself(tmp_path):
+    """Would a blank notebook that hooks IPython's exception handling earn full marks if the kernel decided its
+    own grade, as stock nbgrader lets it? (Judged outside, it scores zero: test_grading checks every spec.)"""
+    student, assignment = "tampers-with-exception-handling", "04_loss_functions"
+    sample = next(s for s in samples.all_samples([assignment]) if s.student == student)
+    assert sample.expected == 0
     submissions = tmp_path / "submissions"
     shutil.copytree(course.SAMPLES / student / assignment, submissions / student / assignment)
     grade.grade(submissions, tmp_path / "out", workers=1, progress=False, judge_outside=False)
     with Gradebook(f"sqlite:///{tmp_path / 'out' / 'gradebook.db'}") as gradebook:
-        inside = gradebook.find_submission(assignment, student).score
-    sample = next(s for s in samples.all_samples([assignment]) if s.student == student)
-    assert sample.expected == 0
-    assert inside >= 0.5 * sum(samples.test_points(assignment).values()), inside
+        submission = gradebook.find_submission(assignment, student)
+        assert submission.score == submission.max_score > 0
