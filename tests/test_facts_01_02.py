@@ -72,3 +72,168 @@ def test_01_xor_2_2_1_seed_0_after_40_epochs():
 def test_01_xor_alternative_answer_learns_from_seed_0():
     """Does the 2-4-1 network of the alternative-correct sample learn XOR from seed 0 in 5 epochs?"""
     assert np.array_equal(xor_outputs(4, 0, 5) > 0.5, [False, True, True, False])
+
+
+# ---------------------------------------------------------------- 01: the derivation exercises and concept checks
+
+
+def test_01_q1_fourteen_of_sixteen_boolean_functions_are_linearly_separable():
+    """Do exactly 14 of the 16 Boolean functions of two inputs have a separating line (all but XOR and XNOR)?"""
+    from itertools import product
+
+    from scipy.optimize import linprog
+
+    X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
+    separable = []
+    for labels in product([-1.0, 1.0], repeat=4):
+        y = np.array(labels)
+        # feasible w, b with y_i (w·x_i + b) >= 1 for all i?
+        A = -y[:, None] * np.hstack([X, np.ones((4, 1))])
+        result = linprog(np.zeros(3), A_ub=A, b_ub=-np.ones(4), bounds=[(None, None)] * 3)
+        separable.append(result.status == 0)
+    assert sum(separable) == 14
+    not_separable = [labels for labels, ok in zip(product([0, 1], repeat=4), separable) if not ok]
+    assert sorted(not_separable) == [(0, 1, 1, 0), (1, 0, 0, 1)]
+
+
+def test_01_q2_square_activation_computes_a_polynomial_of_degree_two():
+    """Is a 1-H-1 network with φ(h) = h² a polynomial of degree exactly 2 in x, also for large H?"""
+    rng = np.random.default_rng(0)
+    x = np.linspace(-2, 2, 41)
+    for num_hidden in (1, 10, 200):
+        w, b, v = rng.normal(size=(3, num_hidden))
+        y = ((np.outer(x, w) + b) ** 2) @ v + 0.3
+        residual_2 = np.abs(np.polyval(np.polyfit(x, y, 2), x) - y).max()
+        residual_1 = np.abs(np.polyval(np.polyfit(x, y, 1), x) - y).max()
+        assert residual_2 < 1e-8 * max(1.0, np.abs(y).max()) and residual_1 > 1e-3
+
+
+def test_01_q3_thirteen_hidden_units_give_at_least_200_parameters():
+    """Does a 12-H-3 network first reach 200 parameters at H = 13 (Keras's count_params: 195 at 12, 211 at 13)?"""
+    counts = {}
+    for num_hidden in (12, 13):
+        model = keras.Sequential([keras.Input(shape=(12,)), keras.layers.Dense(num_hidden), keras.layers.Dense(3)])
+        counts[num_hidden] = model.count_params()
+    assert counts == {12: 195, 13: 211}
+
+
+def test_01_mistake_bound_on_and_is_51_and_the_run_makes_18_mistakes():
+    """Is Novikoff's bound for AND with w_sep = (1, 1), b_sep = -1.5 equal to 51, above the 18 mistakes that
+    scikit-learn's Perceptron (the same rule) makes from zero in the order given?"""
+    from sklearn.linear_model import Perceptron
+
+    X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
+    y = np.array([-1, -1, -1, 1])
+    X_ones = np.hstack([X, np.ones((4, 1))])
+    v = np.array([1.0, 1.0, -1.5])
+    bound = (np.linalg.norm(X_ones, axis=1).max() / (np.min(y * (X_ones @ v)) / np.linalg.norm(v))) ** 2
+    assert round(bound, 9) == 51
+    total, w, b, epochs = 0, np.zeros(2), 0.0, 0
+    while True:
+        epochs, mistakes = epochs + 1, 0
+        for x_i, y_i in zip(X, y):
+            if y_i * (x_i @ w + b) <= 0:
+                w, b, mistakes = w + y_i * x_i, b + y_i, mistakes + 1
+        total += mistakes
+        if mistakes == 0:
+            break
+    assert (total, epochs) == (18, 9)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        oracle = Perceptron(eta0=1.0, shuffle=False, tol=None, max_iter=epochs, penalty=None).fit(X, y)
+    np.testing.assert_allclose(oracle.coef_.ravel(), w)
+    np.testing.assert_allclose(oracle.intercept_[0], b)
+
+
+# ---------------------------------------------------------------- 02: the derivation exercises and concept checks
+
+
+def tf_slope(function, x):
+    import tensorflow as tf
+
+    x = tf.constant(np.asarray(x, dtype=np.float64))
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = function(x)
+    return tape.gradient(y, x).numpy()
+
+
+def test_02_visible_slopes_are_tensorflows():
+    """Are the slopes that 02's visible tests expect (tanh', softplus', GELU') TensorFlow's gradients?"""
+    np.testing.assert_allclose(tf_slope(keras.activations.tanh, [-2.0, 2.0]), [0.07065082485316443] * 2, rtol=1e-12)
+    np.testing.assert_allclose(tf_slope(keras.activations.softplus, [0.0, -2.0, 2.0]),
+                               [0.5, 0.11920292202211755, 0.8807970779778823], rtol=1e-12)
+    np.testing.assert_allclose(tf_slope(lambda x: keras.activations.gelu(x, approximate=False), [0.0, -1.0, 1.0, 2.0]),
+                               [0.5, -0.08331547058768629, 1.0833154705876864, 1.085231801078197], rtol=1e-7)
+
+
+def test_02_visible_softmax_jacobian_is_tensorflows():
+    """Is the Jacobian that 02's visible test expects for logits (1, 2, 3) TensorFlow's jacobian of softmax?"""
+    import tensorflow as tf
+
+    z = tf.constant([[1.0, 2.0, 3.0]], dtype=tf.float64)
+    with tf.GradientTape() as tape:
+        tape.watch(z)
+        p = keras.ops.softmax(z, axis=-1)
+    expected = [[0.08192506906499324, -0.022033044520174298, -0.05989202454481893],
+                [-0.022033044520174298, 0.1848364465099787, -0.1628034019898044],
+                [-0.05989202454481893, -0.1628034019898044, 0.2226954265346234]]
+    np.testing.assert_allclose(tape.batch_jacobian(p, z).numpy()[0], expected, rtol=1e-12, atol=1e-15)
+
+
+def test_02_visible_zero_slope_probabilities_match_a_simulation():
+    """Do the zero-slope probabilities of 02's visible test (0.3085, 0.4115, 1, 0.1336) match a simulation of
+    a million inputs with TensorFlow's ReLU gradient (0 at 0)?"""
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(1_000_000, 1))
+    for w in (2.0, -2.0):
+        assert abs(np.mean(tf_slope(keras.activations.relu, x @ [[w]] + 1.0) == 0) - 0.3085375387259869) < 2e-3
+    W = np.array([[1.0, 0.0, 3.0], [1.0, 0.0, -4.0]])
+    x = np.array([1.0, -1.0]) + np.array([2.0, 1.0]) * rng.normal(size=(1_000_000, 2))
+    share = np.mean(tf_slope(keras.activations.relu, x @ W + np.array([0.5, 0.0, 1.0])) == 0, axis=0)
+    np.testing.assert_allclose(share, [0.41153163687906075, 1.0, 0.13362874657719392], atol=2e-3)
+
+
+def test_02_concept_answers():
+    """Are 02's concept answers what Keras computes: SiLU's minimum at -1.28, σ' < 0.001 from 6.91, the mean
+    of LeakyReLU(0.1) on N(0, 1) 0.359, a 784-…-10 linear network collapsing to 7,850 parameters,
+    LeakyReLU()(-2) = -0.6?"""
+    x = np.linspace(-3, 0, 300_001)
+    silu = keras.ops.convert_to_numpy(keras.activations.silu(x))
+    assert round(float(x[np.argmin(silu)]), 2) == -1.28
+    x = np.linspace(0, 10, 1_000_001)
+    slope = tf_slope(keras.activations.sigmoid, x)
+    assert round(float(x[np.argmax(slope < 0.001)]), 2) == 6.91
+    leaky = keras.activations.leaky_relu
+    assert round(normal_mean(lambda z: keras.ops.convert_to_numpy(leaky(z, negative_slope=0.1))), 3) == 0.359
+    model = keras.Sequential([keras.Input(shape=(784,)), keras.layers.Dense(256), keras.layers.Dense(256),
+                              keras.layers.Dense(10)])
+    weights = model.get_weights()
+    W, b = np.eye(784), np.zeros(784)
+    for kernel, bias in zip(weights[0::2], weights[1::2]):
+        W, b = W @ kernel, b @ kernel + bias
+    assert W.size + b.size == 7850 and model.count_params() == 269_322
+    output = keras.ops.convert_to_numpy(keras.layers.LeakyReLU()(np.array([-2.0], dtype="float32")))
+    assert output[0] == np.float32(-0.6)
+
+
+def test_02_zero_slope_share_at_the_start_of_the_dying_relu_experiment():
+    """In 02's dying-ReLU experiment (quick mode), is the share of zero slopes at the start 0.652 on the moons,
+    and 0.648 for normal inputs of the same means and standard deviations?"""
+    from math import erfc, sqrt
+
+    from sklearn.datasets import make_moons
+
+    x_train, _ = make_moons(500, noise=0.2, random_state=0)
+    x_train = ((x_train - x_train.mean(axis=0)) / x_train.std(axis=0)).astype("float32")
+    keras.utils.set_random_seed(0)
+    hidden = keras.layers.Dense(64, bias_initializer=keras.initializers.RandomUniform(-3.0, 1.0))
+    keras.Sequential([keras.Input(shape=(2,)), hidden, keras.layers.ReLU(), keras.layers.Dense(2)])
+    kernel, bias = keras.ops.convert_to_numpy(hidden.kernel), keras.ops.convert_to_numpy(hidden.bias)
+    measured = np.mean(keras.ops.convert_to_numpy(hidden(x_train)) <= 0)
+    mean, std = x_train.mean(axis=0), x_train.std(axis=0)
+    h_mean, h_std = mean @ kernel + bias, np.sqrt(std**2 @ kernel**2)
+    predicted = np.mean([0.5 * erfc(m / (s * sqrt(2))) for m, s in zip(h_mean, h_std)])
+    assert (round(float(measured), 3), round(float(predicted), 3)) == (0.652, 0.648)
