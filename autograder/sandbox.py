@@ -1,8 +1,8 @@
 """Run each student's kernel inside bubblewrap, with limits, so that student code cannot reach the course.
 
 The kernel sees the file system read-only, with the repository (solutions, samples, the grading
-code) and the grading folder hidden, except the Python environment, `course_helpers/`, `data/` and one
-writable scratch folder: the submission's autograded folder. It has no network, its own process
+code) and the grading folder hidden, except the Python environment, `course_helpers/`, `data/` (without
+`data/grader/`, the grader's held-out labels) and one writable scratch folder: the submission's autograded folder. It has no network, its own process
 and IPC namespaces and a private /tmp. It runs as an unprivileged user of its own (one per worker)
 under limits on address space, CPU time, processes and open files, and talks to nbgrader over IPC
 sockets in a per-submission runtime folder under /tmp.
@@ -30,6 +30,7 @@ FIRST_UID, UIDS = 61000, 1000
 UID_LOCKS = Path(tempfile.gettempdir()) / "course-sandbox-uids"
 MATPLOTLIB_DIR = "/tmp/matplotlib"  # the kernel's MPLCONFIGDIR, in its private /tmp
 FONT_LIST = "/tmp/.matplotlib-fonts"  # where the kernel sees this process's font list (read-only)
+GRADER_DATA = course.REPO / "data" / "grader"
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,7 @@ def kernel_argv(scratch: Path, runtime: Path, hidden: list[Path], limits: Limits
         argv += ["--tmpfs", str(path)]
     for path in exposed:
         argv += ["--ro-bind", str(path), str(path)]
+    argv += ["--tmpfs", str(GRADER_DATA)]  # the grader's held-out labels: never readable by an answer
     argv += ["--bind", str(runtime), str(runtime), "--bind", str(scratch), str(scratch), "--chdir", str(scratch),
              "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent",
              "--new-session", "--setenv", "HOME", "/tmp", "--setenv", "IPYTHONDIR", "/tmp/ipython",

@@ -27,6 +27,10 @@ SUBSET_FILE = "fashion_mnist_subset.npz"
 # sha256 of the committed file, see data/MANIFEST.md (rebuilt byte for byte by data/make_fashion_mnist_subset.py)
 SUBSET_SHA256 = "035a24329ada85ea6c907bf2850d41d6fd3062b6da06d642f17817372b802b37"
 
+# The grader's own held-out images (data/grader/): hidden from a student's kernel while it is graded.
+HELDOUT_FILE = "grader/fashion_mnist_heldout.npz"
+HELDOUT_SHA256 = "60b8a0a15bb629d0f6d7326fee6b1e2e38655b2015e816acee8a3e6e049c75e2"
+
 DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
 CLASS_NAMES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
@@ -83,6 +87,24 @@ def load_subset(path: Path | None = None):
                             "is corrupted or was changed; restore it with git.")
     with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
         return (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])
+
+
+def fashion_mnist_heldout():
+    """``(x, y)``: 1,000 test images of Fashion-MNIST (100 per class) that are not in the subset, for the
+    grader's hidden tests. While a notebook is graded the file is hidden from the student's kernel, so an
+    answer can neither read these labels nor train on them: the grader sends the images, the answer returns
+    its predictions, and the grader compares them with the labels."""
+    path = DATA_DIR / HELDOUT_FILE
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} cannot be read here: it is the grader's own held-out set, hidden from"
+                                " a student's kernel while it is graded (see data/MANIFEST.md).")
+    data = path.read_bytes()
+    digest = sha256_bytes(data)
+    if digest != HELDOUT_SHA256:
+        raise ChecksumError(f"{path} has sha256 {digest}, expected {HELDOUT_SHA256} (data/MANIFEST.md): the file "
+                            "is corrupted or was changed; restore it with git.")
+    with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
+        return arrays["x"], arrays["y"]
 
 
 def load_full():

@@ -94,6 +94,23 @@ def test_subset_matches_the_manifest():
     assert data.SUBSET_SHA256 in (data.DATA_DIR / "MANIFEST.md").read_text()
 
 
+def test_heldout_set_is_stratified_new_and_in_the_manifest():
+    """Does the grader's held-out set hold 100 test images per class, none of them in the subset, as listed?"""
+    x, y = data.fashion_mnist_heldout()
+    assert x.shape == (1000, 28, 28) and x.dtype == y.dtype == np.uint8
+    assert np.bincount(y).tolist() == [100] * 10
+    with np.load(data.DATA_DIR / data.HELDOUT_FILE) as heldout, np.load(data.DATA_DIR / data.SUBSET_FILE) as subset:
+        assert not set(heldout["test_indices"].tolist()) & set(subset["test_indices"].tolist())
+    assert data.HELDOUT_SHA256 in (data.DATA_DIR / "MANIFEST.md").read_text()
+
+
+def test_heldout_set_missing_says_why(monkeypatch, tmp_path):
+    """Where the held-out set cannot be read (a student's kernel while graded), does the message say why?"""
+    monkeypatch.setattr(data, "DATA_DIR", tmp_path)
+    with pytest.raises(FileNotFoundError, match="the grader's own held-out set"):
+        data.fashion_mnist_heldout()
+
+
 def test_corrupted_subset_is_refused(tmp_path):
     """Is a subset with one changed byte refused with a message that says what to do?"""
     copy = tmp_path / data.SUBSET_FILE
