@@ -160,7 +160,20 @@ def test_07_subgradient_and_proximal_steps():
     assert np.max(np.abs(w_subgradient[~zeroed] - w_proximal[~zeroed])) < 0.01
 
 
-def test_07_decoupled_decay_after_200_steps():
-    """Is (1 - ηλ)^200 with η = 0.01, λ = 0.1 about 0.82, as section 2's picture text says?"""
+def test_07_adam_with_l2_and_decoupled_decay_on_an_unused_weight():
+    """Do both strengths of Adam + L2 end where the text says after 200 steps, and AdamW's λ = 0.1 at 0.999^200?"""
+    namespace = run_cells("cell-02", "helpers", "weight_decay")
+    ends = {}
+    for strength in [1e-4, 1e-1]:
+        for name in ["adam_l2_step", "adamw_step"]:
+            w, state = np.array([1.0]), namespace["adam_start"](np.array([1.0]))
+            for _ in range(200):
+                w, state = namespace[name](w, np.zeros(1), state, 0.01, strength)
+            ends[name, strength] = float(w[0])
+    end, = quoted("cell-17", rf"both end at {NUMBER} after 200 steps")
+    assert_as_quoted(ends["adam_l2_step", 1e-4], end)
+    assert_as_quoted(ends["adam_l2_step", 1e-1], end)
     power, value = quoted("cell-17", rf"\$0\.999\^\{{(\d+)\}} \\approx {NUMBER}\$")
     assert_as_quoted((1 - 0.01 * 0.1) ** int(power), value)
+    assert_as_quoted(ends["adamw_step", 1e-1], value)
+    assert ends["adamw_step", 1e-4] > 0.999  # "practically nothing for λ = 1e-4"
