@@ -164,3 +164,15 @@ def test_digits_numbers_are_what_the_text_says(notebook):
     assert number(r"test accuracy ours ([\d.]+)", out) == number(r"labels ([\d.]+) of the 450", words)
     assert re.search(r"training loss ours ([\d.]+), Keras \1;", out)
     assert "after 40 steps" in words and "after 40 steps" in out
+
+
+def test_tensorflow_and_value_engine_agree_to_rounding_error(notebook):
+    """Do tf.GradientTape (section 6) and the Value engine (section 9) give the check network's gradients to
+    rounding error, as the text says, and the same loss to every printed digit?"""
+    assert "agree to rounding error" in text(notebook, "cell-27") + text(notebook, "cell-45")
+    for cell_id in ("cell-28", "cell-46"):
+        out = printed(notebook, cell_id)
+        errors = [float(x) for x in re.findall(r"d[Wb] ([\d.e+-]+)", out)]
+        assert len(errors) == 6 and max(errors) < 1e-13, (cell_id, errors)
+        losses = re.findall(r"(?:NumPy|TensorFlow|Value) ([\d.]+)", out)
+        assert len(losses) == 2 and losses[0] == losses[1], (cell_id, losses)
