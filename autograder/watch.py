@@ -165,8 +165,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="seconds without a change before grading starts (a file still being written)")
     args = parser.parse_args(argv)
     stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
+    previous = {signum: signal.signal(signum, lambda *_: stop.set()) for signum in (signal.SIGINT, signal.SIGTERM)}
     watcher = Watcher(args.submissions, args.out, args.workers, args.sandbox == "on", args.quiet,
                       echo=lambda line: print(line, flush=True))
     try:
@@ -174,6 +173,9 @@ def main(argv: list[str] | None = None) -> int:
     except course.GradingError as error:
         print(f"watch failed: {error}", file=sys.stderr)
         return 1
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
     return 0
 
 

@@ -1,20 +1,19 @@
 """Grade on arrival: `make watch` grades a submission once it has been written in full, and a watcher
 stopped and started again grades what arrived meanwhile and nothing twice. Two notebooks are graded in
-all, each once, by the watcher running as `make watch` runs it (its own process)."""
+all, each once, by the watcher that `make watch` runs (in a thread here, to spare two interpreter starts)."""
 
 import os
 import queue
-import signal
-import subprocess
-import sys
 import threading
 import time
 
 from nbgrader.api import Gradebook
 
-from autograder import course
+from autograder import course, samples, watch
+from autograder.watch import Watcher
 
 FAST = "04_loss_functions"  # the quickest notebook to grade
+POINTS = f"{sum(samples.test_points(FAST).values()):g}"
 REFERENCE = (course.SAMPLES / "reference" / FAST / f"{FAST}.ipynb").read_bytes()
 BLANK = (course.SAMPLES / "blank" / FAST / f"{FAST}.ipynb").read_bytes()
 QUIET_S = 1.5  # the watcher's debounce
@@ -22,21 +21,22 @@ TIMEOUT_S = 600  # a generous bound on one grading round on a busy machine
 
 
 class Watch:
-    """`python -m autograder.watch` in its own process, its output read line by line."""
+    """A watcher (autograder.watch.Watcher, what `make watch` runs) in a thread, its lines read as they come.
+    Stopping it ends it as Ctrl-C does; a new one is a restart: all it knows is on disk, in OUT."""
 
     def __init__(self, submissions, out):
         self.lines: list[str] = []
         self.queue: queue.Queue = queue.Queue()
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "autograder.watch", "--submissions", str(submissions), "--out", str(out),
-             "--workers", "1", "--quiet", str(QUIET_S)],
-            cwd=course.REPO, env=course.nbgrader_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        threading.Thread(target=self.read, daemon=True).start()
+        self.stopping = threading.Event()
+        self.watcher = Watcher(submissions, out, workers=1, quiet=QUIET_S, echo=self.queue.put)
+        self.thread = threading.Thread(target=self.run)
+        self.thread.start()
 
-    def read(self):
-        for line in self.process.stdout:
-            self.queue.put(line.rstrip("\n"))
-        self.queue.put(None)
+    def run(self):
+        try:
+            self.watcher.run(self.stopping)
+        finally:
+            self.queue.put(None)
 
     def wait_for(self, text: str) -> str:
         deadline = time.monotonic() + TIMEOUT_S
@@ -53,10 +53,10 @@ class Watch:
         raise AssertionError(f"the watcher never said {text!r}:\n" + "\n".join(self.lines))
 
     def stop(self):
-        self.process.send_signal(signal.SIGTERM)
+        self.stopping.set()
         self.wait_for("stopped")
-        self.process.wait(timeout=TIMEOUT_S)
-        assert self.process.returncode == 0, "\n".join(self.lines)
+        self.thread.join(timeout=TIMEOUT_S)
+        assert not self.thread.is_alive()
 
     def graded(self, student: str) -> list[str]:
         return [line for line in self.lines if f" graded {student}/" in line]
@@ -79,11 +79,11 @@ def test_watch_grades_each_arrival_once_and_resumes_after_a_restart(tmp_path):
     watch = Watch(submissions, out)
     watch.wait_for("waiting: no submissions")
 
-    # Written in two halves, with a pause shorter than the debounce: graded once, complete (29/29), never
+    # Written in two halves, with a pause shorter than the debounce: graded once, complete (full marks), never
     # as the half-written file (which would be graded as blank and reported as not a notebook).
     write_slowly(submissions / "ada" / FAST / f"{FAST}.ipynb", REFERENCE, pause=QUIET_S / 3)
     line = watch.wait_for(f"graded ada/{FAST}")
-    assert f"graded ada/{FAST}: 29/29 in " in line and "problem" not in line, line
+    assert f"graded ada/{FAST}: {POINTS}/{POINTS} in " in line and "problem" not in line, line
     assert f"feedback {out / 'feedback' / 'ada' / FAST / f'{FAST}.html'}" in line
     watch.stop()
     assert len(watch.graded("ada")) == 1, watch.lines
@@ -95,14 +95,14 @@ def test_watch_grades_each_arrival_once_and_resumes_after_a_restart(tmp_path):
     (submissions / "bob" / FAST / f"{FAST}.ipynb").write_bytes(BLANK)
     watch = Watch(submissions, out)
     line = watch.wait_for(f"graded bob/{FAST}")
-    assert f"graded bob/{FAST}: 0/29 in " in line, line
+    assert f"graded bob/{FAST}: 0/{POINTS} in " in line, line
     watch.stop()
     assert watch.graded("ada") == [], watch.lines
     assert ada_graded.stat().st_mtime_ns == ada_graded_at, "Ada's submission was graded again"
 
     # What a person reads afterwards: the gradebook, both feedback pages, and a report with both.
     with Gradebook(f"sqlite:///{out / 'gradebook.db'}") as gradebook:
-        assert gradebook.find_submission(FAST, "ada").score == 29
+        assert gradebook.find_submission(FAST, "ada").score == float(POINTS)
         assert gradebook.find_submission(FAST, "bob").score == 0
     for student in ("ada", "bob"):
         assert (out / "feedback" / student / FAST / f"{FAST}.html").is_file()
@@ -133,3 +133,9 @@ def test_only_settled_changes_to_submissions_start_a_round(tmp_path):
     time.sleep(0.35)
     assert changes.settled(0.3)
     assert not changes.settled(0.3)  # handled once
+
+
+def test_watch_command_refuses_a_missing_folder(tmp_path, capsys):
+    """Does `make watch` on a folder that does not exist stop at once and say so?"""
+    assert watch.main(["--submissions", str(tmp_path / "nowhere"), "--out", str(tmp_path / "out")]) == 1
+    assert f"watch failed: submissions folder {tmp_path / 'nowhere'} does not exist" in capsys.readouterr().err
