@@ -180,8 +180,9 @@ def detect_assignment(names: list[str], archive: Path) -> str:
     if len(found) == 1:
         return found.pop()
     seen = f"its files name {', '.join(sorted(found))}" if found else "no file names a known assignment"
-    raise course.GradingError(f"cannot tell which assignment {archive.name} holds ({seen}):"
-                              f" say which with ASSIGNMENT=<one of {', '.join(known)}>")
+    raise course.GradingError(f"cannot tell which assignment {archive.name} holds ({seen}): say which, as in"
+                              f" make collect ARCHIVE={archive} ASSIGNMENT=<one of {', '.join(known)}>"
+                              " (then make grade SUBMISSIONS=OUT/collected)")
 
 
 class _Errors(logging.Handler):

@@ -186,7 +186,7 @@ def histogram(name: str, scores: list[float], points: float) -> str:
 
 def gather(out: Path, found: dict[str, list[str]] | None = None, rows: list[dict] | None = None) -> ClassData:
     """Everything the report shows, from the course folder (and the per-test rows, if already read)."""
-    out = Path(out)
+    out = Path(out).resolve()
     found = found if found is not None else found_in(out)
     rows = rows if rows is not None else export.per_question_rows(out, found)
     problems = read_problems(out)

@@ -23,6 +23,7 @@ import signal
 import sys
 import threading
 import time
+import traceback
 from datetime import datetime
 from pathlib import Path
 
@@ -101,6 +102,9 @@ class Watcher:
             except course.GradingError as error:
                 print(f"not graded: {error}", flush=True)
                 waiting = str(error)
+            except Exception as error:  # noqa: BLE001 — a watcher outlives a failed round; the log has the trace
+                traceback.print_exc(file=handle)
+                waiting = f"the last round failed ({type(error).__name__}: {error}; see {log}); waiting for changes"
         if problems is None:
             if waiting != self.waiting:
                 self.say(f"waiting: {waiting}")

@@ -139,3 +139,18 @@ def test_watch_command_refuses_a_missing_folder(tmp_path, capsys):
     """Does `make watch` on a folder that does not exist stop at once and say so?"""
     assert watch.main(["--submissions", str(tmp_path / "nowhere"), "--out", str(tmp_path / "out")]) == 1
     assert f"watch failed: submissions folder {tmp_path / 'nowhere'} does not exist" in capsys.readouterr().err
+
+
+def test_a_round_that_fails_does_not_stop_the_watcher(tmp_path, monkeypatch):
+    """When a round fails on something unforeseen, does the watcher say so, keep the trace in its log and
+    go on watching, as a batch goes on past a failed submission?"""
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(watch.grade, "grade", broken)
+    said = []
+    (tmp_path / "submissions").mkdir()
+    watcher = Watcher(tmp_path / "submissions", tmp_path / "out", workers=1, echo=said.append)
+    watcher.grade_round()
+    assert said and "waiting: the last round failed (RuntimeError: disk full" in said[0]
+    assert "RuntimeError: disk full" in (tmp_path / "out" / "logs" / "watch.log").read_text()
