@@ -8,10 +8,12 @@ import re
 import time
 from html.parser import HTMLParser
 
+import nbformat
 import numpy as np
 import pytest
+from test_similarity import INDEPENDENT, renamed_copy
 
-from autograder import report, samples, similarity
+from autograder import course, report, samples, similarity
 
 
 class Page(HTMLParser):
@@ -158,3 +160,30 @@ def test_report_command_needs_a_graded_folder(tmp_path, capsys):
     assert report.main(["--out", str(tmp_path)]) == 1
     assert "no gradebook" in capsys.readouterr().err
     assert not (tmp_path / "report.html").exists()
+
+
+def test_similar_submissions_in_a_course_folder_reach_the_report(tmp_path):
+    """From the graded notebooks of a course folder (OUT/submitted, OUT/release) to the page: are two
+    renamed copies of the reference listed side by side, and an independent set of answers not?"""
+    assignment = "02_activation_functions"
+    release = nbformat.read(course.NOTEBOOKS / assignment / f"{assignment}.ipynb", as_version=4)
+    reference = samples.reference_answers(assignment)
+    answers = {"copy-a": {g: renamed_copy(s, "value_", "mine") for g, s in reference.items()},
+               "copy-b": {g: renamed_copy(s, "tmp", "done") for g, s in reference.items()},
+               "independent": INDEPENDENT}
+    (tmp_path / "release" / assignment).mkdir(parents=True)
+    nbformat.write(release, tmp_path / "release" / assignment / f"{assignment}.ipynb")
+    for student, cells in answers.items():
+        notebook = nbformat.from_dict(release)
+        for cell in notebook.cells:
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if cell.metadata.get("nbgrader", {}).get("solution") and grade_id in cells:
+                cell.source = cells[grade_id]
+        (tmp_path / "submitted" / student / assignment).mkdir(parents=True)
+        nbformat.write(notebook, tmp_path / "submitted" / student / assignment / f"{assignment}.ipynb")
+    data = report.gather(tmp_path, found=report.found_in(tmp_path), rows=[])
+    assert [(p.left, p.right) for p in data.pairs] == [("copy-a", "copy-b")]
+    page = report.render(data)
+    assert "<b>copy-a</b> and <b>copy-b</b>" in page and "independent</b>" not in page
+    softmax = next(m for m in data.pairs[0].matches if m.grade_id == "softmax")
+    assert nbformat.v4.new_code_cell(softmax.left).source.replace("<", "&lt;").replace(">", "&gt;") in page
