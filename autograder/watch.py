@@ -13,7 +13,7 @@ that was stopped grades, when started again, whatever arrived meanwhile, and not
 One line per graded submission goes to the screen (and OUT/logs/watch.log, with the full output of
 each round):
 
-    2026-05-04 10:31:07 graded ada/04_loss_functions: 29/29 in 11.2 s; feedback OUT/feedback/ada/...
+    2026-05-04 10:31:07 graded ada/04_loss_functions: 38/38 in 11.2 s; feedback OUT/feedback/ada/...
 """
 
 import argparse
