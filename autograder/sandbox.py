@@ -1,11 +1,12 @@
 """Run each student's kernel inside bubblewrap, with limits, so that student code cannot reach the course.
 
 The kernel sees the file system read-only, with the repository (solutions, samples, the grading
-code) and the grading folder hidden, except the Python environment, `course_helpers/`, `data/` (without
-`data/grader/`, the grader's held-out labels) and one writable scratch folder: the submission's autograded folder. It has no network, its own process
-and IPC namespaces and a private /tmp. It runs as an unprivileged user of its own (one per worker)
-under limits on address space, CPU time, processes and open files, and talks to nbgrader over IPC
-sockets in a per-submission runtime folder under /tmp.
+code) and the grading folder hidden, except the Python environment, `course_helpers/`, `data/`
+(without `data/grader/`, the grader's held-out labels) and one writable scratch folder: the
+submission's autograded folder. It has no network, its own process and IPC namespaces and a private
+/tmp. It runs as an unprivileged user of its own (one per worker) under limits on address space, CPU
+time, processes and open files, and talks to nbgrader over IPC sockets in a per-submission runtime
+folder under /tmp.
 """
 
 import contextlib

@@ -155,7 +155,7 @@ def test_plain_answers_arrive_by_value_and_functions_as_remotes(session):
     """Is a concept answer a plain str here, and an answer function a Remote that computes in the kernel?"""
     assert session.name("answer_q1") == "b"
     scale = session.name("scale")
-    assert isinstance(scale, remote.Remote)
+    assert isinstance(scale, remote.Remote) and scale.__name__ == "scale"
     result = scale(np.arange(3.0), factor=3.0)
     assert type(result) is np.ndarray and np.array_equal(result, [0.0, 3.0, 6.0])
     with pytest.raises(NameError):
