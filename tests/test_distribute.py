@@ -1,11 +1,14 @@
 """Data parallelism in the capstone: notebook 08's own cells on one CPU split into two devices.
 
 TensorFlow can present one CPU as two logical devices; MirroredStrategy then keeps a copy of the model on
-each, gives each half of every batch and averages the gradients. The loss must match one device's with
-the same global batch: the tolerance, 1e-4 relative, allows for float32 sums taken in a different order
-(measured: about 1e-7). The notebook's ablation (eight models built one after another, each under the
-strategy, with the notebook's compile settings) must run there too. It runs in a subprocess because the
-split must happen before TensorFlow starts.
+each, gives each half of every batch and averages the gradients. Without batch normalization the loss must
+match one device's with the same global batch: the tolerance, 1e-4 relative, allows for float32 sums taken
+in a different order (measured: about 1e-7). With batch normalization, as the notebook says, each copy
+normalizes with the statistics of its own half of the batch, so the loss differs from one device's
+(measured: by up to 3e-3 relative in four epochs), unless the layer is built with synchronized=True. The
+notebook's ablation (eight models built one after another, each under the strategy, with the notebook's
+compile settings, the batch-normalized ones recalibrated) must run there too. It runs in a subprocess
+because the split must happen before TensorFlow starts.
 """
 
 import json
@@ -21,7 +24,8 @@ from autograder import course
 NOTEBOOK = course.SOLUTIONS / "08_capstone" / "08_capstone.ipynb"
 RELATIVE_TOLERANCE = 1e-4
 # The cells the ablation needs, in the notebook's order (the first is the Setup cell).
-CELLS_UP_TO_ABLATION = ["settings", "data_parallel", "cell-08", "preprocess", "build_model", "model_checks"]
+CELLS_UP_TO_ABLATION = ["settings", "data_parallel", "cell-08", "preprocess", "build_model", "model_checks",
+                        "recalibrate"]
 ABLATION = "cell-28"
 
 SCRIPT = r"""
@@ -44,24 +48,33 @@ x = rng.normal(size=(512, 20)).astype("float32")
 y = (x[:, :3] @ np.array([1.0, -2.0, 0.5]) > 0).astype("int64") + (x[:, 3] > 1).astype("int64")
 
 
-def train(scope):
+def layers(batch_norm, synchronized=False):
+    if not batch_norm:
+        return [keras.Input((20,)), keras.layers.Dense(32, activation="relu"), keras.layers.Dense(3)]
+    return [keras.Input((20,)), keras.layers.Dense(32, use_bias=False),
+            keras.layers.BatchNormalization(synchronized=synchronized), keras.layers.Activation("relu"),
+            keras.layers.Dense(3)]
+
+
+def train(scope, batch_norm=False, synchronized=False):
     keras.utils.set_random_seed(0)
     with scope:
-        model = keras.Sequential([keras.Input((20,)), keras.layers.Dense(32, activation="relu"),
-                                  keras.layers.Dense(3)])
+        model = keras.Sequential(layers(batch_norm, synchronized))
         model.compile(optimizer=keras.optimizers.SGD(0.1),
                       loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
                       **namespace["COMPILE_SETTINGS"])
-    model.set_weights(initial)
+    model.set_weights(initial[batch_norm])
     history = model.fit(x, y, batch_size=64, epochs=4, shuffle=False, verbose=0)
     return model.distribute_strategy.num_replicas_in_sync, history.history["loss"]
 
 
 keras.utils.set_random_seed(0)
-initial = keras.Sequential([keras.Input((20,)), keras.layers.Dense(32, activation="relu"),
-                            keras.layers.Dense(3)]).get_weights()
+initial = {flag: keras.Sequential(layers(flag)).get_weights() for flag in (False, True)}
 single_replicas, single = train(namespace["data_parallel"](devices[:1]))
 mirrored_replicas, mirrored = train(namespace["data_parallel"](devices))
+batch_norm = {"single": train(namespace["data_parallel"](devices[:1]), batch_norm=True)[1],
+              "mirrored": train(namespace["data_parallel"](devices), batch_norm=True)[1],
+              "synchronized": train(namespace["data_parallel"](devices), batch_norm=True, synchronized=True)[1]}
 
 preprocess = namespace["preprocess"]
 namespace["x_train_ready"] = preprocess(namespace["x_train"])
@@ -69,6 +82,7 @@ namespace["x_valid_ready"] = preprocess(namespace["x_valid"])
 exec(cells["ablation"], namespace)
 print(json.dumps({"devices": devices, "global_batch": namespace["GLOBAL_BATCH_SIZE"],
                   "single": single, "mirrored": mirrored, "replicas": [single_replicas, mirrored_replicas],
+                  "batch_norm": batch_norm,
                   "ablation": namespace["ablation"],
                   "ablation_replicas": namespace["candidate"].distribute_strategy.num_replicas_in_sync}))
 """
@@ -106,11 +120,23 @@ def test_two_logical_devices_train_like_one(two_device_run):
             f"epoch {epoch}: loss {two} on two devices vs {one} on one (relative tolerance {RELATIVE_TOLERANCE})")
 
 
+def test_batch_norm_sees_each_devices_half_unless_synchronized(two_device_run):
+    """With batch normalization, does training on two devices differ from one device's, as the notebook says,
+    and match it again with BatchNormalization(synchronized=True)?"""
+    runs = two_device_run["batch_norm"]
+    single, mirrored, synchronized = runs["single"], runs["mirrored"], runs["synchronized"]
+    assert max(abs(one - two) / abs(one) for one, two in zip(single, mirrored)) > 10 * RELATIVE_TOLERANCE, (
+        f"per-replica batch statistics should change the loss: {single} on one device, {mirrored} on two")
+    for epoch, (one, two) in enumerate(zip(single, synchronized)):
+        assert abs(one - two) <= RELATIVE_TOLERANCE * abs(one), (
+            f"epoch {epoch}: loss {two} on two devices with synchronized=True vs {one} on one")
+
+
 def test_ablation_runs_on_two_logical_devices(two_device_run):
     """Does the notebook's ablation (a model per configuration and seed) train under the two-device strategy?"""
     ablation = two_device_run["ablation"]
     assert two_device_run["ablation_replicas"] == 2, "the ablation's models were not built under the strategy"
-    assert len(ablation) == 4 and all(len(scores) == 2 for scores in ablation.values()), ablation
+    assert len(ablation) == 5 and all(len(scores) == 2 for scores in ablation.values()), ablation
     assert all(0.0 <= score <= 1.0 for scores in ablation.values() for score in scores), ablation
     # Ten classes: a model that learned nothing scores about 0.1; Adam learns in one short epoch.
     adam = ablation["+ Adam"]
