@@ -2,8 +2,8 @@
 
 The notebook's own cells (the reference answers of solutions/) run in a subprocess in quick mode on the CPU
 (Keras 3.15.1, TensorFlow backend), and each number is compared with the value the notebook's text states, read
-from the text, to the digits it states. The seed sweep of the graded training (twelve trainings) takes minutes:
-it runs only when the environment variable COURSE_SLOW_FACTS is set to 1,
+from the text, to the digits it states. The seed sweep of the graded training (twelve trainings, about a minute
+on an idle 2-core machine) runs only when the environment variable COURSE_SLOW_FACTS is set to 1,
 
     COURSE_SLOW_FACTS=1 .venv/bin/python -m pytest -q tests/test_facts_08.py
 
