@@ -73,6 +73,7 @@ class ResilientExecute(Execute):
         source_notebook = self.source_notebook or self._source_in_the_repository(resources)
         outside = self.judge_outside and bool(source_notebook)
         ran: list[str] = []
+        timed_out: set[str] = set()  # test cells that ran past the time limit: not run again for the verdict
         restarts = 0
         seconds: Counter[str] = Counter()
         started = time.perf_counter()
@@ -100,6 +101,7 @@ class ResilientExecute(Execute):
                         cell.outputs.append(error_output("DeadKernelError", KERNEL_DIED))
                     else:
                         cell.outputs.append(error_output("CellTimeoutError", STUCK))
+                        timed_out.add(cell.metadata.get("nbgrader", {}).get("grade_id"))
                     restarts += 1
                     while restarts <= self.max_restarts and not self._restart_and_replay(ran):
                         restarts += 1
@@ -110,7 +112,7 @@ class ResilientExecute(Execute):
                     ran.append(executed)
             if outside:
                 judging_started = time.perf_counter()
-                resources["verdicts"] = self._judge(source_notebook, ran, restarts)
+                resources["verdicts"] = self._judge(source_notebook, ran, restarts, timed_out)
                 seconds["verdicts"] = time.perf_counter() - judging_started
         self.set_widgets_metadata()
         self.log.info("Timing: %s", ", ".join(f"{kind} {value:.2f} s" for kind, value in seconds.items()))
@@ -123,7 +125,7 @@ class ResilientExecute(Execute):
         path = course.SOLUTIONS / str(info.get("assignment", "")) / f"{info.get('notebook', '')}.ipynb"
         return str(path) if info.get("assignment") and path.is_file() else ""
 
-    def _judge(self, source_notebook: str, ran: list[str], restarts: int) -> dict:
+    def _judge(self, source_notebook: str, ran: list[str], restarts: int, timed_out: set[str]) -> dict:
         """Every test cell's verdict, decided outside the kernel (verdict.py), while the kernel still runs."""
         source_nb = nbformat.read(source_notebook, as_version=4)
         deaths = [restarts]
@@ -153,7 +155,7 @@ class ResilientExecute(Execute):
                 return {}
             session = remote.Session(link)
         try:
-            return verdict.judge(self.nb, source_nb, session, self.timeout, self.is_skipped, recover)
+            return verdict.judge(self.nb, source_nb, session, self.timeout, self.is_skipped, recover, timed_out)
         finally:
             session.link.close()
 

@@ -31,6 +31,7 @@ HIDDEN_PART = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN
 SOLUTION_MARKERS = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*$", re.M)
 KERNEL_LOST = ("The kernel died or stopped answering while the grader checked this cell; the grader restarted"
                " it, re-ran the cells above and went on.")
+TIMED_OUT = "This test ran past the time limit in your kernel, so it was not run again: it scores 0."
 NOT_JUDGED = "Not judged: the kernel died too often while the grader checked the cells above."
 
 
@@ -122,9 +123,11 @@ class Replay:
         return Verdict(True)
 
 
-def judge(nb, source_nb, session: Session, cell_timeout: float, is_skipped, recover) -> dict[str, Verdict]:
+def judge(nb, source_nb, session: Session, cell_timeout: float, is_skipped, recover,
+          timed_out: frozenset = frozenset()) -> dict[str, Verdict]:
     """Replay ``nb`` (the graded notebook: the release with the student's answers and the full tests)
-    here, and return the verdict of each test cell by grade id."""
+    here, and return the verdict of each test cell by grade id. A test cell in ``timed_out`` already ran
+    past the time limit in the kernel: it fails without a second wait."""
     names = answer_names(source_nb)
     replay = Replay(session, cell_timeout, recover)
     verdicts: dict[str, Verdict] = {}
@@ -141,7 +144,9 @@ def judge(nb, source_nb, session: Session, cell_timeout: float, is_skipped, reco
                 continue
             meta = cell.metadata.get("nbgrader", {})
             try:
-                if meta.get("grade"):
+                if meta.get("grade") and meta["grade_id"] in timed_out:
+                    verdicts[meta["grade_id"]] = Verdict(False, "CellTimeoutError", TIMED_OUT)
+                elif meta.get("grade"):
                     verdicts[meta["grade_id"]] = replay.test(cell.source, meta["grade_id"])
                 elif meta.get("solution"):
                     if not replay.given_up:
