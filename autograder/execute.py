@@ -101,13 +101,14 @@ class ResilientExecute(Execute):
                         cell.outputs.append(error_output("DeadKernelError", KERNEL_DIED))
                     else:
                         cell.outputs.append(error_output("CellTimeoutError", STUCK))
-                        timed_out.add(cell.metadata.get("nbgrader", {}).get("grade_id"))
                     restarts += 1
                     while restarts <= self.max_restarts and not self._restart_and_replay(ran):
                         restarts += 1
                     continue
                 finally:
                     executed, cell.source = cell.source, source
+                    if time.perf_counter() - cell_started >= self.timeout:  # interrupted at the time limit, or stuck
+                        timed_out.add(cell.metadata.get("nbgrader", {}).get("grade_id"))
                 if cell.cell_type == "code":
                     ran.append(executed)
             if outside:
