@@ -176,3 +176,70 @@ def test_tensorflow_and_value_engine_agree_to_rounding_error(notebook):
         assert len(errors) == 6 and max(errors) < 1e-13, (cell_id, errors)
         losses = re.findall(r"(?:NumPy|TensorFlow|Value) ([\d.]+)", out)
         assert len(losses) == 2 and losses[0] == losses[1], (cell_id, losses)
+
+
+@pytest.fixture(scope="module")
+def reference():
+    """The helper cell and the reference forward and backward, run as plain Python (no kernel)."""
+    sources = {cell.id: cell.source for cell in nbformat.read(NOTEBOOK, as_version=4).cells}
+    namespace = {"np": np}
+    for cell_id in ("helpers", "forward", "backward"):
+        exec(compile(sources[cell_id], f"05_backpropagation:{cell_id}", "exec"), namespace)  # noqa: S102
+    return namespace, sources
+
+
+def test_q3_one_sided_difference_is_best_near_1e_8(reference):
+    """Q3: swept over ε on one weight of section 5's check network in float64, is the one-sided difference
+    most accurate nearest the option 10⁻⁸ (the central one nearest 10⁻⁵, the distractor), as Q3's answer says?"""
+    ns, sources = reference
+    assert "(a) $10^{-12}$; (b) $10^{-8}$;\n(c) $10^{-5}$; (d) $10^{-2}$" in sources["cell-47"]
+    assert 'answer_q3 = "b"' in sources["concept_answers"]
+    rng = np.random.default_rng(0)   # section 5's check network, as cell-22 builds it
+    params = ns["init_network"]([3, 5, 4, 2], rng)
+    params = [(W, rng.normal(size=b.shape) * 0.1) for W, b in params]
+    activations = ["tanh", "relu", "sigmoid"]
+    X, Y = rng.normal(size=(8, 3)), rng.uniform(size=(8, 2))
+    exact = ns["backward"](params, activations, ns["forward"](params, activations, X)[1], Y)[0][0][0, 0]
+
+    def loss(w):
+        W = params[0][0].copy()
+        W[0, 0] = w
+        return ns["mse_loss"](ns["forward"]([(W, params[0][1])] + params[1:], activations, X)[0], Y)
+
+    w0, epsilons, options = params[0][0][0, 0], np.logspace(-12, -1, 45), np.array([-12, -8, -5, -2])
+    for name, estimate, option in [
+            ("one-sided", lambda e: (loss(w0 + e) - loss(w0)) / ((w0 + e) - w0), -8),
+            ("central", lambda e: (loss(w0 + e) - loss(w0 - e)) / ((w0 + e) - (w0 - e)), -5)]:
+        errors = [abs(estimate(e) - exact) / abs(exact) for e in epsilons]
+        best = np.log10(epsilons[int(np.argmin(errors))])
+        assert options[np.argmin(np.abs(options - best))] == option, (name, best)
+
+
+def test_q5_backward_multiplies_twice_the_forward(reference):
+    """Q5: counted inside the reference forward and backward (every matrix product, a·b·c multiplications for
+    (a, b) @ (b, c)), does each layer's backward need twice the multiplications of its forward?"""
+    ns, sources = reference
+    assert "answer_q5 = 2" in sources["concept_answers"]
+    counts = []
+
+    class Counted(np.ndarray):
+        def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+            plain = [np.asarray(x).view(np.ndarray) if isinstance(x, Counted) else x for x in inputs]
+            if ufunc is np.matmul:
+                (a, b), (_, c) = plain[0].shape, plain[1].shape
+                counts.append(a * b * c)
+            result = getattr(ufunc, method)(*plain, **kwargs)
+            return result.view(Counted) if isinstance(result, np.ndarray) else result
+
+    rng = np.random.default_rng(5)
+    sizes, n = [3, 5, 4, 2], 7
+    params = [(rng.normal(size=(a, b)).view(Counted), rng.normal(size=b).view(Counted))
+              for a, b in zip(sizes[:-1], sizes[1:])]
+    activations = ["tanh", "relu", "sigmoid"]
+    X, Y = rng.normal(size=(n, sizes[0])).view(Counted), rng.uniform(size=(n, sizes[-1]))
+    _, cache = ns["forward"](params, activations, X)
+    forward_counts, counts[:] = list(counts), []
+    ns["backward"](params, activations, cache, Y)
+    assert forward_counts == [n * a * b for a, b in zip(sizes[:-1], sizes[1:])]
+    per_layer = [n * a * b for a, b in zip(sizes[:-1], sizes[1:])]
+    assert sorted(counts) == sorted(2 * per_layer)   # dW and the error passed down, for each layer
