@@ -198,8 +198,8 @@ def test_02_visible_zero_slope_probabilities_match_a_simulation():
 
 def test_02_concept_answers():
     """Are 02's concept answers what Keras computes: SiLU's minimum at -1.28, σ' < 0.001 from 6.91, the mean
-    of LeakyReLU(0.1) on N(0, 1) 0.359, a 784-…-10 linear network collapsing to 7,850 parameters,
-    LeakyReLU()(-2) = -0.6?"""
+    of LeakyReLU(0.1) on N(0, 1) 0.359, the slope 1.27e-13 of a chain of 20 sigmoids at 0 (TensorFlow's
+    gradient), and the temperature 2.08 at which softmax((2, 1, 0) / T) has its largest probability 1/2?"""
     x = np.linspace(-3, 0, 300_001)
     silu = keras.ops.convert_to_numpy(keras.activations.silu(x))
     assert round(float(x[np.argmin(silu)]), 2) == -1.28
@@ -208,15 +208,33 @@ def test_02_concept_answers():
     assert round(float(x[np.argmax(slope < 0.001)]), 2) == 6.91
     leaky = keras.activations.leaky_relu
     assert round(normal_mean(lambda z: keras.ops.convert_to_numpy(leaky(z, negative_slope=0.1))), 3) == 0.359
-    model = keras.Sequential([keras.Input(shape=(784,)), keras.layers.Dense(256), keras.layers.Dense(256),
-                              keras.layers.Dense(10)])
-    weights = model.get_weights()
-    W, b = np.eye(784), np.zeros(784)
-    for kernel, bias in zip(weights[0::2], weights[1::2]):
-        W, b = W @ kernel, b @ kernel + bias
-    assert W.size + b.size == 7850 and model.count_params() == 269_322
-    output = keras.ops.convert_to_numpy(keras.layers.LeakyReLU()(np.array([-2.0], dtype="float32")))
-    assert output[0] == np.float32(-0.6)
+
+    def chain(x):
+        for _ in range(20):
+            x = keras.activations.sigmoid(x)
+        return x
+
+    slope = float(tf_slope(chain, [0.0])[0])
+    assert abs(slope / 1.2717776672279062e-13 - 1) < 1e-9 and f"{slope:.2e}" == "1.27e-13"
+    assert abs(slope / 0.25**20 - 1) > 0.5  # the bound (1/4)^20 is not the answer
+
+    def largest_probability(temperature):
+        return float(np.max(keras.ops.convert_to_numpy(keras.ops.softmax(np.array([2.0, 1.0, 0.0]) / temperature))))
+
+    low, high = 1.0, 4.0  # the largest probability falls as T grows: bisection
+    for _ in range(60):
+        middle = (low + high) / 2
+        low, high = (middle, high) if largest_probability(middle) > 0.5 else (low, middle)
+    assert abs(low - 2.0780869212350273) < 1e-6 and round(low, 2) == 2.08
+
+
+def test_02_keras_leaky_relu_defaults():
+    """Are Keras's leaky-ReLU slopes what 02's section 5 says: 0.3 for the layer `LeakyReLU()`, 0.2 for the
+    functions `keras.activations.leaky_relu` and `keras.ops.leaky_relu`?"""
+    x = np.array([-2.0], dtype="float32")
+    assert keras.ops.convert_to_numpy(keras.layers.LeakyReLU()(x))[0] == np.float32(-0.6)
+    assert keras.ops.convert_to_numpy(keras.activations.leaky_relu(x))[0] == np.float32(-0.4)
+    assert keras.ops.convert_to_numpy(keras.ops.leaky_relu(x))[0] == np.float32(-0.4)
 
 
 def test_02_zero_slope_share_at_the_start_of_the_dying_relu_experiment():
