@@ -200,7 +200,8 @@ def test_04_focal_loss_numbers():
 
 
 def test_04_concept_numbers():
-    """Q1, Q3, Q4, Q5 of 04: Huber's best constant 0.25, 0.01/ln 2, the smoothed target's entropy, the base rate's."""
+    """Q1-Q6 of 04: Huber's best constant 0.25, the margin -0.54 where the logistic loss in nats drops below 1,
+    0.01/ln 2, the smoothed target's entropy, the base rate's, the Cauchy loss's largest slope 0.50."""
     from scipy.optimize import minimize_scalar
 
     targets = np.array([0.0, 0.0, 0.0, 0.0, 10.0])
@@ -215,3 +216,9 @@ def test_04_concept_numbers():
     smoothed = np.array([0.91] + [0.01] * 9)
     assert round(float(-np.sum(smoothed * np.log(smoothed))), 2) == 0.50
     assert round(float(-0.1 * np.log(0.1) - 0.9 * np.log(0.9)), 3) == 0.325
+    margins = np.linspace(-3.0, 0.0, 300_001)  # Q2: ln(1 + e^-m) < 1 from m = -ln(e - 1) on
+    assert round(float(margins[np.argmax(np.log1p(np.exp(-margins)) < 1)]), 2) == -0.54
+    assert np.all(np.log2(1 + np.exp(-margins)) >= 1)  # in bits it never drops below the 0-1 loss's 1 for m <= 0
+    errors = np.linspace(-50.0, 50.0, 1_000_001)  # Q6: -ln p = ln(1 + e²/4) + const, its slope by differences
+    slope = np.gradient(np.log1p(errors**2 / 4), errors)
+    assert round(float(np.max(np.abs(slope))), 2) == 0.50 and abs(abs(errors[np.argmax(np.abs(slope))]) - 2) < 1e-3
