@@ -18,6 +18,7 @@ import subprocess
 import sys
 
 import nbformat
+import numpy as np
 import pytest
 
 from autograder import course
@@ -59,7 +60,8 @@ RESULT = {"ablation": ablation, "adam": adam_scores, "recalibrated": RECALIBRATE
 """
 
 SEEDS_SCRIPT = r"""
-(x_subset, y_subset), (x_held, y_held) = data.fashion_mnist(subset=True)
+(x_subset, y_subset), _ = data.fashion_mnist(subset=True)
+x_held, y_held = data.fashion_mnist_heldout()  # the grader's held-out images, which the hidden test measures on
 RESULT = {}
 for name, prepare in (("reference", preprocess), ("raw", lambda images: np.asarray(images, dtype=np.float32))):
     scores = []
@@ -173,14 +175,77 @@ def test_08_binary_chance_losses():
 
 @pytest.mark.skipif(not SLOW, reason="twelve trainings: set COURSE_SLOW_FACTS=1 to run them")
 def test_08_graded_training_over_seeds_is_what_the_text_quotes():
-    """Over the seeds 0–5, does the graded training of the reference design (and of raw pixels) reach the held-out
-    accuracies that the text quotes?"""
+    """Over the seeds 0–5, does the graded training of the reference design (and of raw pixels) reach the accuracies
+    on the grader's held-out images that the text quotes?"""
     _, text = notebook_cells()
     result = run_notebook(SEEDS_SCRIPT, timeout=1800)
     target = " ".join(text["cell-18"].split())
+    assert "on the grader's held-out images" in target
     for name, pattern in (("reference", r"the course's own design \(its `CHOICES`\) reached " + NUMBER + "–" + NUMBER),
                           ("raw", r"raw 0–255 pixels, the same design reached " + NUMBER + "–" + NUMBER)):
         scores = result[name]
         assert (f"{min(scores):.3f}", f"{max(scores):.3f}") == stated(target, pattern), (name, scores)
     mean_loss = sum(result["reference"]) / 6 - sum(result["raw"]) / 6
     assert f"{mean_loss:.2f}" == stated(target, r"(\d\.\d\d) less on average")[0], result
+
+
+KERAS_FACTS_SCRIPT = r"""
+# Q3: a BatchNormalization layer trained 100 steps on batches of mean 0 and variance exactly 9.
+layer = keras.layers.BatchNormalization()
+batch = np.random.default_rng(0).normal(size=(64, 3))
+batch = ((batch - batch.mean(axis=0)) / batch.std(axis=0) * 3.0).astype("float32")
+for _ in range(100):
+    trained = keras.ops.convert_to_numpy(layer(batch, training=True))
+inferred = keras.ops.convert_to_numpy(layer(batch, training=False))
+# Q4: the steps of 5 epochs of fit on 55,000 examples in batches of 8 * 256.
+tiny = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+tiny.compile(optimizer="sgd", loss="mse")
+tiny.fit(np.zeros((55_000, 1), "float32"), np.zeros((55_000, 1), "float32"), batch_size=8 * 256, epochs=5, verbose=0)
+RESULT = {"momentum": layer.momentum, "epsilon": layer.epsilon, "ratio": float(np.median(inferred / trained)),
+          "spread": float(np.ptp(inferred / trained)), "steps": int(tiny.optimizer.iterations.numpy())}
+"""
+
+
+def concept_answers() -> dict:
+    code, _ = notebook_cells()
+    namespace = {}
+    exec(solution_source(code["concept_answers"]), namespace)
+    return namespace
+
+
+@pytest.fixture(scope="module")
+def keras_facts():
+    return run_notebook(KERAS_FACTS_SCRIPT)
+
+
+def test_08_standard_errors_of_the_concept_checks():
+    """Q1, Q2: the standard error of the difference of two independent means over 5 seeds (standard deviations 0.3
+    and 0.5 points), checked by simulating the seeds, and the fewest seeds at which a gain of 0.4 is more than twice
+    that standard error."""
+    _, text = notebook_cells()
+    questions = " ".join(text["cell-32"].split())
+    assert "| + Adam | 87.6 | 0.3 |" in questions and "| + Adam + dropout 0.2 | 88.0 | 0.5 |" in questions
+    answers = concept_answers()
+    rng = np.random.default_rng(0)
+    dropout_means = rng.normal(88.0, 0.5, size=(200_000, 5)).mean(axis=1)
+    adam_means = rng.normal(87.6, 0.3, size=(200_000, 5)).mean(axis=1)
+    simulated = float(np.std(dropout_means - adam_means))
+    assert abs(simulated - math.sqrt((0.3**2 + 0.5**2) / 5)) < 0.002
+    assert round(answers["answer_q1"], 2) == round(simulated, 2) == 0.26
+    shown = [n for n in range(1, 50) if 0.4 > 2 * math.sqrt((0.3**2 + 0.5**2) / n)]
+    assert answers["answer_q2"] == shown[0] == 9
+
+
+def test_08_moving_variance_after_100_steps_with_keras(keras_facts):
+    """Q3: after 100 training steps on batches of mean 0 and variance 9, Keras's BatchNormalization layer (momentum
+    0.99, epsilon 0.001, as the question says) gives in inference the training output times the answer."""
+    assert keras_facts["momentum"] == 0.99 and abs(keras_facts["epsilon"] - 1e-3) < 1e-12
+    assert keras_facts["spread"] < 1e-4, keras_facts
+    assert abs(keras_facts["ratio"] - 1.2175) < 1e-3, keras_facts
+    assert round(concept_answers()["answer_q3"], 2) == round(keras_facts["ratio"], 2) == 1.22
+
+
+def test_08_warm_up_steps_counted_by_fit(keras_facts):
+    """Q4: fit on arrays takes ceil(55,000 / 2,048) = 27 steps per epoch (the last batch short), so 5 epochs are
+    135 steps."""
+    assert keras_facts["steps"] == 5 * 27 == concept_answers()["answer_q4"], keras_facts
