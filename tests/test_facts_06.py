@@ -73,7 +73,7 @@ def test_real_data_best_rates_are_bracketed(cells, real_data):
     """Is each quoted best rate the run's best, and did the rates a factor of ~3 below and above it do worse?"""
     adam, nesterov, adagrad = quoted(cells, "cell-40", r"the best rates were η = (\S+) for Adam, (\S+) for SGD with "
                                      r"Nesterov momentum and (\S+) for AdaGrad")
-    best, candidates, histories = real_data["best"], real_data["candidates"], real_data["histories"]
+    best, candidates = real_data["best"], real_data["candidates"]
     for name, written in [("Adam", adam), ("SGD Nesterov", nesterov), ("AdaGrad", adagrad)]:
         assert best[name] == float(written), (name, best[name], written)
         rates = candidates[name][1]
@@ -126,7 +126,8 @@ def test_surfaces_valley(cells, surfaces):
     """On the valley: does GD zig-zag across, momentum overshoot along the floor, Nesterov damp it, and do the
     adaptive methods' first steps head diagonally?"""
     namespace, paths = surfaces
-    (rate,) = quoted(cells, "cell-36", r"On the valley, GD with \$\\eta = (\S+)\$, just below its stability limit \$2/25\$")
+    (rate,) = quoted(cells, "cell-36",
+                     r"On the valley, GD with \$\\eta = (\S+)\$, just below its stability limit \$2/25\$")
     assert float(rate) == namespace["SURFACES"]["ill-conditioned quadratic"]["rates"]["GD"] < 2 / 25
     valley = paths["ill-conditioned quadratic"]
     signs = np.sign(valley["GD"][:8, 1])

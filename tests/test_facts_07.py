@@ -105,7 +105,8 @@ def test_07_section_3_l2_alone_and_with_dropout(mlps):
     assert_as_quoted(logs["val_l2_dropout_loss"][-1], final)
     assert logs["val_l2_dropout_loss"][-1] < min(logs["val_l2_loss"][-1], logs["val_large_loss"][-1])
     assert int(np.argmin(logs["val_l2_dropout_loss"])) + 1 >= mlps["EPOCHS"] - 2  # "keeps falling"
-    none, l2, both = quoted("cell-26", rf"test errors were {NUMBER} \(none\), {NUMBER} \(L2\) and {NUMBER} \(L2 and dropout\)")
+    none, l2, both = quoted("cell-26",
+                            rf"test errors were {NUMBER} \(none\), {NUMBER} \(L2\) and {NUMBER} \(L2 and dropout\)")
     assert_as_quoted(errors["large"], none)
     assert_as_quoted(errors["l2"], l2)
     assert_as_quoted(errors["l2_dropout"], both)
@@ -115,7 +116,8 @@ def test_07_section_3_l2_alone_and_with_dropout(mlps):
 
 
 def test_07_batch_normalization_experiment():
-    """Do the sigmoid MLP's loss and accuracy, and the BN branch's, with moving and with batch statistics, read as quoted?"""
+    """Do the sigmoid MLP's loss and accuracy, and the BN branch's, with moving and with batch statistics, read as
+    quoted?"""
     namespace = run_cells("cell-02", "helpers", "cell-05", "cell-06", "cell-46")
     logs = namespace["bn_history"].history
     epochs, steps = quoted("cell-47", r"\((\d+) epochs of (\d+) steps;")
@@ -150,7 +152,8 @@ def test_07_subgradient_and_proximal_steps():
     assert not np.any(w_subgradient == 0)
     same, = quoted("l1-experiment-result", r"the same (\d+) weights jumped back and forth")
     assert int(same) == int(zeroed.sum())
-    distance, step = quoted("l1-experiment-result", rf"within ±{NUMBER} of 0, about twice \$\\eta\\lambda_1 = {NUMBER}\$")
+    distance, step = quoted("l1-experiment-result",
+                            rf"within ±{NUMBER} of 0, about twice \$\\eta\\lambda_1 = {NUMBER}\$")
     assert_as_quoted(np.abs(namespace["trace_subgradient"][-50:, zeroed]).max(), distance)
     assert_as_quoted(namespace["LEARNING_RATE"] * namespace["STRENGTH"], step)
     assert 1.5 < float(distance) / float(step) < 2.5  # "about twice"

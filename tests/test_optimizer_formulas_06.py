@@ -128,7 +128,8 @@ def test_global_clipnorm_scales_every_gradient_by_one_factor():
     gradients = [np.array([3.0, 4.0]), np.array([[12.0]])]   # norms 5 and 12, global norm 13
 
     def applied(optimizer):
-        variables = [keras.Variable(np.zeros(np.shape(g)), dtype="float64", name=f"v{i}") for i, g in enumerate(gradients)]
+        variables = [keras.Variable(np.zeros(np.shape(g)), dtype="float64", name=f"v{i}")
+                     for i, g in enumerate(gradients)]
         optimizer.apply(gradients, variables)
         return [-keras.ops.convert_to_numpy(v) for v in variables]
 
@@ -155,8 +156,10 @@ def test_sgd_stability_limits_on_a_quadratic(momentum, nesterov):
     momentum and 2(1 + μ)/((1 + 2μ)λ) for Nesterov (2/λ for gradient descent)?"""
     curvature = 25.0
     limit = 2 * (1 + momentum) / ((1 + 2 * momentum) if nesterov else 1) / curvature
-    below = quadratic_run(keras.optimizers.SGD(learning_rate=0.97 * limit, momentum=momentum, nesterov=nesterov), curvature)
-    above = quadratic_run(keras.optimizers.SGD(learning_rate=1.03 * limit, momentum=momentum, nesterov=nesterov), curvature)
+    below = quadratic_run(keras.optimizers.SGD(learning_rate=0.97 * limit, momentum=momentum, nesterov=nesterov),
+                          curvature)
+    above = quadratic_run(keras.optimizers.SGD(learning_rate=1.03 * limit, momentum=momentum, nesterov=nesterov),
+                          curvature)
     assert below < 1 < 10 < above, (below, above)
 
 
