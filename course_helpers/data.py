@@ -77,16 +77,9 @@ def fashion_mnist(subset: bool = True):
 def load_subset(path: Path | None = None):
     """The committed subset, refused if its sha256 differs from the manifest's."""
     path = Path(path) if path is not None else DATA_DIR / SUBSET_FILE
-    if not path.is_file():
-        raise FileNotFoundError(f"{path} is missing: it is part of the repository (see data/MANIFEST.md); "
-                                "restore it with git, or rebuild it with data/make_fashion_mnist_subset.py.")
-    data = path.read_bytes()
-    digest = sha256_bytes(data)
-    if digest != SUBSET_SHA256:
-        raise ChecksumError(f"{path} has sha256 {digest}, expected {SUBSET_SHA256} (data/MANIFEST.md): the file "
-                            "is corrupted or was changed; restore it with git.")
-    with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
-        return (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])
+    arrays = verified_arrays(path, SUBSET_SHA256, "it is part of the repository (see data/MANIFEST.md); restore it"
+                                                  " with git, or rebuild it with data/make_fashion_mnist_subset.py.")
+    return (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])
 
 
 def fashion_mnist_heldout():
@@ -94,17 +87,23 @@ def fashion_mnist_heldout():
     grader's hidden tests. While a notebook is graded the file is hidden from the student's kernel, so an
     answer can neither read these labels nor train on them: the grader sends the images, the answer returns
     its predictions, and the grader compares them with the labels."""
-    path = DATA_DIR / HELDOUT_FILE
+    arrays = verified_arrays(DATA_DIR / HELDOUT_FILE, HELDOUT_SHA256, "it is the grader's own held-out set, hidden"
+                                                                      " from a student's kernel while it is graded"
+                                                                      " (see data/MANIFEST.md).")
+    return arrays["x"], arrays["y"]
+
+
+def verified_arrays(path: Path, sha256: str, why_missing: str) -> dict:
+    """The arrays of an .npz file whose sha256 must be ``sha256``; FileNotFoundError says ``why_missing``."""
     if not path.is_file():
-        raise FileNotFoundError(f"{path} cannot be read here: it is the grader's own held-out set, hidden from"
-                                " a student's kernel while it is graded (see data/MANIFEST.md).")
+        raise FileNotFoundError(f"{path} is missing or cannot be read here: {why_missing}")
     data = path.read_bytes()
     digest = sha256_bytes(data)
-    if digest != HELDOUT_SHA256:
-        raise ChecksumError(f"{path} has sha256 {digest}, expected {HELDOUT_SHA256} (data/MANIFEST.md): the file "
+    if digest != sha256:
+        raise ChecksumError(f"{path} has sha256 {digest}, expected {sha256} (data/MANIFEST.md): the file "
                             "is corrupted or was changed; restore it with git.")
     with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
-        return arrays["x"], arrays["y"]
+        return dict(arrays)
 
 
 def load_full():
