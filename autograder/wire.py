@@ -106,6 +106,9 @@ def encode(value, arrays: list, other, depth: int = 0):
     if kind is dict:
         return {"dict": [[encode(k, arrays, other, depth + 1), encode(v, arrays, other, depth + 1)]
                          for k, v in value.items()]}
+    if isinstance(value, np.dtype) or (isinstance(value, type) and issubclass(value, np.generic)
+                                       and value not in (np.generic, np.number, np.floating, np.integer)):
+        return {"dtype": np.dtype(value).str, "scalar_type": isinstance(value, type)}
     if kind is np.random.Generator:
         return {"generator": encode(value.bit_generator.state, arrays, other, depth + 1)}
     if is_tensor(value):
@@ -141,6 +144,9 @@ def decode(form, arrays: list, marker, depth: int = 0):
         if "dict" in form:
             return {decode(k, arrays, marker, depth + 1): decode(v, arrays, marker, depth + 1)
                     for k, v in form["dict"]}
+        if "dtype" in form:
+            dtype = np.dtype(str(form["dtype"]))
+            return dtype.type if form.get("scalar_type") else dtype
         if "generator" in form:
             state = decode(form["generator"], arrays, marker, depth + 1)
             generator = np.random.Generator(getattr(np.random, state["bit_generator"])())

@@ -26,13 +26,14 @@ def test_plain_data_crosses_exactly():
     """Do arrays (dtype and shape), scalars, tuples, sets, dicts with any keys, NaN and big ints come back as sent?"""
     value = {"a": np.arange(6, dtype=np.float32).reshape(2, 3), 3: (1, 2.5, None, True), "s": {1, 2},
              "nan": float("nan"), "big": 2**80, "scalar": np.float16(1.5), "empty": np.zeros((0, 4), bool),
-             "nested": [[np.int8(-3)], "text"], "c": 1 + 2j}
+             "nested": [[np.int8(-3)], "text"], "c": 1 + 2j, "dtype": np.dtype("float32"), "type": np.float16}
     back = roundtrip(value)
     assert back["a"].dtype == np.float32 and back["a"].shape == (2, 3) and np.array_equal(back["a"], value["a"])
     assert back[3] == (1, 2.5, None, True) and type(back[3]) is tuple
     assert back["s"] == {1, 2} and np.isnan(back["nan"]) and back["big"] == 2**80 and back["c"] == 1 + 2j
     assert type(back["scalar"]) is np.float16 and back["scalar"] == 1.5
     assert back["empty"].shape == (0, 4) and back["nested"] == [[-3], "text"]
+    assert back["dtype"] == np.dtype("float32") and back["type"] is np.float16
 
 
 def test_a_generator_crosses_by_its_state():
